@@ -1,0 +1,3 @@
+/* dnsquery.c - placeholder until the -C work lands. */
+#include "dnsquery.h"
+typedef int dnsquery_placeholder;

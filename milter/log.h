@@ -1,0 +1,31 @@
+/*
+ * log.h - logging to syslog (and stderr in the foreground).
+ *
+ * Interface: log_open() once at start-up, log_set_level() on reload;
+ * log_error()..log_debug() format one message; fatal() logs and exits 1.
+ * Messages are plain text chosen by the program; values that came from the
+ * network must go through escape.h first.
+ *
+ * Failure modes: none reported; a message longer than 4 KiB is cut.
+ */
+#ifndef MTASTS_LOG_H
+#define MTASTS_LOG_H
+
+#include <stdbool.h>
+
+void	log_open(const char *ident, int facility, bool to_stderr);
+void	log_set_level(int level);
+int	log_get_level(void);
+int	log_level_parse(const char *name);	/* -1 when unknown */
+const char *log_level_name(int level);
+int	log_facility_parse(const char *name);	/* -1 when unknown */
+
+void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

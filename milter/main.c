@@ -1,0 +1,228 @@
+/*
+ * main.c - mtasts-milter: command line, start-up and the milter main loop.
+ *
+ *	mtasts-milter [-c FILE] [-p SOCKET] [-f] [-n] [-d LEVEL] [-V]
+ *	mtasts-milter -r [-j] [LOGFILE...]
+ *	mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]
+ *
+ * Start-up order matters: the configuration is loaded and checked first
+ * (refuse to start on any error), the socket is opened as root, the
+ * process detaches, writes its pidfile, drops privileges, blocks its
+ * signals and only then lets libmilter start its threads.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <confuse.h>
+#include <libmilter/mfapi.h>
+#include <openssl/crypto.h>
+
+#include "config.h"
+#include "callbacks.h"
+#include "check.h"
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "report.h"
+#include "signals.h"
+#include "stats.h"
+
+#define DEFAULT_CONFIG	SYSCONFDIR "/mtasts-milter.conf"
+#define MAX_CHECK_DOMAINS 64
+
+struct options {
+	const char	*config;
+	bool		 config_given;
+	const char	*socket;
+	const char	*level;
+	bool		 foreground;
+	bool		 check_config;
+	bool		 report;
+	bool		 json;
+	char		*domains[MAX_CHECK_DOMAINS];
+	size_t		 ndomains;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: mtasts-milter [-c FILE] [-p SOCKET] [-f] [-n] [-d LEVEL] "
+	    "[-V]\n"
+	    "       mtasts-milter -r [-j] [LOGFILE...]\n"
+	    "       mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]\n");
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+print_version(void)
+{
+	unsigned int maj, min, pl;
+
+	(void)smfi_version(&maj, &min, &pl);
+	printf("mtasts-milter %s\n", PACKAGE_VERSION);
+	printf("libmilter %u.%u.%u\n", maj, min, pl);
+	printf("libconfuse %s\n", confuse_version);
+	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+	exit(0);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->config = DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "c:p:fnd:VrjC:")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			o->config_given = true;
+			break;
+		case 'p':
+			o->socket = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'n':
+			o->check_config = true;
+			break;
+		case 'd':
+			if (log_level_parse(optarg) == -1) {
+				fprintf(stderr, "mtasts-milter: -d %s: must be "
+				    "error, warning, notice, info or debug\n",
+				    optarg);
+				exit(2);
+			}
+			o->level = optarg;
+			break;
+		case 'V':
+			print_version();
+		case 'r':
+			o->report = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'C':
+			if (o->ndomains == MAX_CHECK_DOMAINS)
+				usage();
+			o->domains[o->ndomains++] = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!o->report && optind != argc)
+		usage();
+}
+
+static struct conf *
+load_or_exit(const struct options *o)
+{
+	struct conf_errors errs;
+	struct conf *c;
+
+	if (o->socket != NULL)
+		conf_set_socket_override(o->socket);
+	/* -C works without a configuration file: it checks the defaults. */
+	if (o->ndomains > 0 && !o->config_given && access(o->config, F_OK) != 0)
+		c = conf_load_buffer("", "(built-in defaults)", &errs);
+	else
+		c = conf_load(o->config, &errs);
+	if (c == NULL) {
+		fputs(errs.text != NULL ? errs.text : "invalid configuration\n",
+		    stderr);
+		conf_errors_free(&errs);
+		exit(1);
+	}
+	conf_errors_free(&errs);
+	return c;
+}
+
+static void
+open_socket(const struct conf *c)
+{
+	mode_t old;
+
+	if (callbacks_register() != 0)
+		fatal("smfi_register failed");
+	if (smfi_setconn(c->socket) != MI_SUCCESS)
+		fatal("smfi_setconn(%s) failed", c->socket);
+	/* Socket created 0660 at most; daemon_prepare_socket() sets owner. */
+	old = umask(0117);
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		fatal("cannot open milter socket %s (does its directory "
+		    "exist? is it in use?)", c->socket);
+	(void)umask(old);
+	if (daemon_prepare_socket(c->socket, c->user) != 0)
+		fatal("cannot set permissions of %s", c->socket);
+}
+
+static int
+run_daemon(const struct options *o, struct conf *c)
+{
+	size_t i;
+	int rc;
+
+	log_open("mtasts-milter", c->syslog_facility, o->foreground);
+	log_set_level(o->level != NULL ? log_level_parse(o->level) :
+	    c->log_level);
+	for (i = 0; i < c->nwarnings; i++)
+		log_warn("%s", c->warnings[i]);
+	stats_init();
+	open_socket(c);
+	daemon_set_cleanup(c->socket, c->pidfile, c->stats_file);
+	if (!o->foreground && daemon_detach() != 0)
+		fatal("cannot detach");
+	if (c->pidfile != NULL && daemon_write_pidfile(c->pidfile) != 0) {
+		daemon_cleanup();
+		exit(1);
+	}
+	if (daemon_drop_privileges(c->user) != 0) {
+		daemon_cleanup();
+		exit(1);
+	}
+	signals_block();
+	conf_install(c);
+	if (signals_start(o->config, o->level != NULL) != 0)
+		fatal("cannot start the signal thread");
+	log_notice("started: socket %s, global mode %s, %zu domain block(s)",
+	    c->socket, sts_mode_name(c->mode), c->ndomains);
+	rc = smfi_main();
+	signals_milter_stopped();
+	daemon_cleanup();
+	return rc == MI_SUCCESS ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct conf *c;
+	int rc;
+
+	parse_options(argc, argv, &o);
+	if (o.report)
+		return report_run(argv + optind, argc - optind, o.json, stdout,
+		    stderr);
+	c = load_or_exit(&o);
+	if (o.ndomains > 0) {
+		rc = check_domains(c, o.domains, o.ndomains, o.json, stdout);
+		conf_unref(c);
+		return rc;
+	}
+	if (o.check_config) {
+		conf_print(c, stdout);
+		conf_unref(c);
+		return 0;
+	}
+	return run_daemon(&o, c);
+}
