@@ -133,16 +133,31 @@ signals_milter_stopped(void)
 	pthread_mutex_unlock(&stop_lock);
 }
 
-/* smfi_stop() asks libmilter to stop; we make sure it happens in time. */
+static void *
+stopper_thread(void *arg)
+{
+	(void)arg;
+	(void)smfi_stop();
+	return NULL;
+}
+
+/*
+ * smfi_stop() waits for a lock that libmilter's listener holds across its
+ * poll() (up to 10 s), so it runs on a thread of its own while this one
+ * keeps the deadline: whatever libmilter does, the process is gone within
+ * STOP_GRACE_MS, socket and pidfile removed.
+ */
 static void
 stop(int sig)
 {
 	struct timespec deadline;
+	pthread_t tid;
 	bool stopped;
 
 	log_notice("received %s: stopping", sig == SIGTERM ? "SIGTERM" :
 	    "SIGINT");
-	(void)smfi_stop();
+	if (pthread_create(&tid, NULL, stopper_thread, NULL) == 0)
+		(void)pthread_detach(tid);
 	(void)clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += STOP_GRACE_MS / 1000;
 	deadline.tv_nsec += (STOP_GRACE_MS % 1000) * 1000000L;
