@@ -1,0 +1,409 @@
+/*
+ * check_report.c - unit tests of the rollout report (-r): line parsing
+ * (report_parse.c), the counter table (report_table.c) and whole runs of
+ * report_run() on temporary files, text and JSON.
+ *
+ * Output is TAP (one line per test case); the exit status is non-zero when
+ * any case fails.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "report_parse.h"
+#include "report_table.h"
+
+#define PFX	"Nov 24 15:16:43 mx mtasts-milter[812]: "
+#define REJ	"NOQUEUE: action=reject reason=plaintext mode=enforce " \
+		"stage=mail tls=none "
+
+static struct rp_decision d;
+static char buf[RP_CANON_MAX];
+
+static enum rp_kind
+parse(const char *line)
+{
+	return rp_parse(line, strlen(line), &d);
+}
+
+static const char *
+canon(const struct rp_span *s)
+{
+	rp_canon(buf, s, true);
+	return buf;
+}
+
+static const char *
+domain(void)
+{
+	rp_domain(buf, &d.from);
+	return buf;
+}
+
+START_TEST(parse_prefixes)
+{
+	ck_assert_int_eq(parse(PFX REJ "client=a[192.0.2.1] from=<x@b.org>"),
+	    RP_DECISION);
+	ck_assert_str_eq(d.ts, "Nov 24 15:16:43");
+	ck_assert_int_eq(d.action, RP_REJECT);
+	ck_assert_int_eq(d.reason, RP_R_PLAINTEXT);
+	ck_assert_str_eq(canon(&d.client), "a[192.0.2.1]");
+	ck_assert_str_eq(domain(), "b.org");
+	ck_assert_int_eq(parse("Nov  4 01:02:03 mx mtasts-milter: " REJ),
+	    RP_DECISION);
+	ck_assert_str_eq(d.ts, "Nov  4 01:02:03");
+	ck_assert_int_eq(parse("2026-11-24T15:16:43.123456+00:00 mx "
+	    "mtasts-milter[1]: " REJ), RP_DECISION);
+	ck_assert_str_eq(d.ts, "2026-11-24T15:16:43.123456+00:00");
+	ck_assert_int_eq(parse("2026-11-24T15:16:43Z mtasts-milter[1]: "
+	    REJ), RP_DECISION);
+	ck_assert_str_eq(d.ts, "2026-11-24T15:16:43Z");
+	ck_assert_int_eq(parse("mtasts-milter[812]: " REJ), RP_DECISION);
+	ck_assert_str_eq(d.ts, "");
+	ck_assert_int_eq(parse("mtasts-milter: " REJ), RP_DECISION);
+	ck_assert_int_eq(parse(REJ), RP_DECISION);
+	ck_assert_str_eq(canon(&d.client), "-");
+	ck_assert_str_eq(domain(), "-");
+}
+END_TEST
+
+START_TEST(parse_other)
+{
+	ck_assert_int_eq(parse(""), RP_OTHER);
+	ck_assert_int_eq(parse(PFX "starting"), RP_OTHER);
+	ck_assert_int_eq(parse("mtasts-milter: reloaded"), RP_OTHER);
+	ck_assert_int_eq(parse("Nov 24 15:16:43 mx postfix/smtpd[1]: "
+	    "4X: action=reject reason=plaintext"), RP_OTHER);
+	ck_assert_int_eq(parse("Nov 24 15:16:43 mx mtasts-milter[x]: " REJ),
+	    RP_OTHER);
+	ck_assert_int_eq(parse("2026-11-24T15:16:43 mx kernel: action=x"),
+	    RP_OTHER);
+}
+END_TEST
+
+START_TEST(parse_fields)
+{
+	ck_assert_int_eq(parse(PFX "4X: action=accept stage=mail "
+	    "tls=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256 "
+	    "requiretls=yes"), RP_DECISION);
+	ck_assert_int_eq(d.action, RP_ACCEPT);
+	ck_assert_int_eq(d.reason, RP_R_NONE);
+	ck_assert_uint_eq(d.tls.len, 7);
+	/* SPEC section 6 order, without tls= */
+	ck_assert_int_eq(parse("4X: action=reject reason=plaintext "
+	    "mode=enforce stage=mail client=m[192.0.2.7] helo=m "
+	    "from=<a@example.net>"), RP_DECISION);
+	ck_assert_int_eq(parse("Q: action=would-reject reason=weak-tls "
+	    "tls=TLSv1 bits=128 mode=testing stage=rcpt "
+	    "rcpt=<b@example.org> client=x"), RP_DECISION);
+	ck_assert_int_eq(d.action, RP_WOULD_REJECT);
+	ck_assert_int_eq(parse("Q: action=exempt reason=auth tls=none"),
+	    RP_DECISION);
+	ck_assert_int_eq(d.reason, RP_R_AUTH);
+	ck_assert_int_eq(parse(REJ "helo=\"a b=c\\\"\" x-new=1 "
+	    "truncated=yes"), RP_DECISION);
+}
+END_TEST
+
+START_TEST(parse_malformed)
+{
+	static const char *const bad[] = {
+		PFX "NOQUEUE: action=destroy reason=plaintext",
+		PFX "NOQUEUE: action=reject",
+		PFX "NOQUEUE: action=reject reason=network",
+		PFX "NOQUEUE: action=exempt reason=plaintext",
+		PFX "NOQUEUE: action=exempt",
+		PFX "NOQUEUE: action=accept reason=bogus",
+		PFX "NOQUEUE: action=\"reject\" reason=plaintext",
+		PFX REJ "client=a client=b",
+		PFX REJ "action=reject",
+		PFX REJ "client=\"unterminated",
+		PFX REJ "client=a\"b",
+		PFX REJ "helo=a\\q",
+		PFX REJ "helo=a\\x4",
+		PFX REJ "helo=\x01",
+		PFX REJ "helo=\xc3\xa9",
+		PFX REJ "helo=\"a\"b",
+		PFX REJ "stage=data",
+		PFX REJ "mode=strict",
+		PFX "Q: action=reject reason=plaintext tls=TLSv1.3",
+		PFX "Q: action=reject reason=weak-tls tls=none",
+		PFX "Q: action=accept tls=TLS;v1",
+		PFX "Q: action=accept tls=",
+		PFX "Q: action=accept from=<a",
+		PFX "Q: action=accept from=<\"a\"@b>",
+		PFX "Q: action=accept Bad=1",
+		PFX "Q:action=accept",
+		PFX ": action=accept",
+		PFX "action=accept",
+		"mtasts-milter: garbage action=reject",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse(bad[i]) == RP_MALFORMED, "accepted: %s",
+		    bad[i]);
+}
+END_TEST
+
+START_TEST(parse_nul_and_length)
+{
+	static const char nul[] = PFX REJ "client=a\0b";
+	char *big;
+
+	ck_assert_int_eq(rp_parse(nul, sizeof(nul) - 1, &d), RP_MALFORMED);
+	big = malloc(RP_LINE_MAX + 10);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', RP_LINE_MAX + 10);
+	memcpy(big, REJ, strlen(REJ));
+	ck_assert_int_eq(rp_parse(big, RP_LINE_MAX + 1, &d), RP_MALFORMED);
+	free(big);
+}
+END_TEST
+
+START_TEST(canon_values)
+{
+	ck_assert_int_eq(parse(REJ "client=\"Evil\\x1b[31m x\\\\y\\\"\\xff\" "
+	    "from=<\"\\\"a b\\\"@Ex.ORG\">"), RP_DECISION);
+	ck_assert_str_eq(canon(&d.client), "evil\\x1b[31m\\x20x\\\\y\"\\xff");
+	rp_canon(buf, &d.client, false);
+	ck_assert_str_eq(buf, "Evil\\x1b[31m\\x20x\\\\y\"\\xff");
+	ck_assert_str_eq(domain(), "ex.org");
+	ck_assert_int_eq(parse(REJ "from=<>"), RP_DECISION);
+	ck_assert_str_eq(domain(), "<>");
+	ck_assert_int_eq(parse(REJ "from=<\"\">"), RP_DECISION);
+	ck_assert_str_eq(domain(), "<>");
+	ck_assert_int_eq(parse(REJ "from=<postmaster>"), RP_DECISION);
+	ck_assert_str_eq(domain(), "-");
+	ck_assert_int_eq(parse(REJ "from=<a@>"), RP_DECISION);
+	ck_assert_str_eq(domain(), "-");
+	ck_assert_int_eq(parse(REJ "from=a@B.example"), RP_DECISION);
+	ck_assert_str_eq(domain(), "b.example");
+}
+END_TEST
+
+START_TEST(canon_cap)
+{
+	char line[RP_LINE_MAX];
+	size_t n, i;
+
+	n = (size_t)snprintf(line, sizeof(line), "%sclient=\"", REJ);
+	for (i = 0; i < 300; i++)
+		line[n++] = ' ';
+	line[n++] = '"';
+	line[n] = '\0';
+	ck_assert_int_eq(parse(line), RP_DECISION);
+	n = rp_canon(buf, &d.client, true);
+	ck_assert_uint_le(n, RP_KEY_MAX);
+	ck_assert_uint_eq(strlen(buf), n);
+	ck_assert_str_eq(buf + n - 3, "...");
+	ck_assert_int_eq(strncmp(buf, "\\x20\\x20", 8), 0);
+}
+END_TEST
+
+START_TEST(table_grow_sort)
+{
+	struct rtab t;
+	struct rentry *e, **v;
+	char key[32];
+	size_t i, n;
+
+	rtab_init(&t);
+	for (i = 0; i < 5000; i++) {
+		int len = snprintf(key, sizeof(key), "k%05zu", i);
+
+		e = rtab_get(&t, key, (size_t)len);
+		ck_assert_ptr_nonnull(e);
+		e->count += i % 3 == 0 ? 2 : 1;
+	}
+	ck_assert_uint_eq(t.n, 5000);
+	e = rtab_get(&t, "k00003", 6);
+	ck_assert_uint_eq(e->count, 2);
+	ck_assert_str_eq(e->key, "k00003");
+	v = rtab_sorted(&t, &n);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(n, 5000);
+	ck_assert_str_eq(v[0]->key, "k00000");
+	ck_assert_str_eq(v[1]->key, "k00003");
+	ck_assert_str_eq(v[n - 1]->key, "k04999");
+	for (i = 1; i < n; i++)
+		ck_assert(v[i - 1]->count > v[i]->count ||
+		    (v[i - 1]->count == v[i]->count &&
+		    strcmp(v[i - 1]->key, v[i]->key) < 0));
+	free(v);
+	rtab_free(&t);
+	ck_assert_ptr_null(rtab_sorted(&t, &n));
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+/* Runs report_run on one file holding text; returns its output. */
+static char *
+run(const char *text, size_t len, bool json, int *rc)
+{
+	char path[] = "/tmp/check_report.XXXXXX", *out = NULL;
+	char *files[1];
+	size_t outlen = 0;
+	FILE *fp, *mem, *err;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(text, 1, len, fp), len);
+	fclose(fp);
+	files[0] = path;
+	mem = open_memstream(&out, &outlen);
+	err = fopen("/dev/null", "w");
+	ck_assert_ptr_nonnull(mem);
+	ck_assert_ptr_nonnull(err);
+	*rc = report_run(files, 1, json, mem, err);
+	fclose(mem);
+	fclose(err);
+	unlink(path);
+	return out;
+}
+
+static const char log1[] =
+    PFX "starting\n"
+    PFX REJ "client=b[192.0.2.2] from=<x@B.example>\n"
+    "Nov 24 15:16:44 mx mtasts-milter[812]: Q: action=would-reject "
+    "reason=weak-tls tls=TLSv1 client=a[192.0.2.1] from=<y@b.example>\r\n"
+    PFX "Q: action=accept tls=TLSv1.3 client=c from=<z@c.example>\n"
+    PFX "Q: action=bogus\n"
+    "Nov 24 15:16:45 mx mtasts-milter[812]: " REJ
+    "client=a[192.0.2.1] from=<>";
+
+START_TEST(run_text)
+{
+	char *out;
+	int rc;
+
+	out = run(log1, sizeof(log1) - 1, false, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "  lines              6\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  decisions          4\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  other lines        1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  malformed lines    1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  weak TLS           1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "Non-compliant senders: 3 "));
+	ck_assert_ptr_nonnull(strstr(out, "      2       1      1      1"
+	    "     1     0  Nov 24 15:16:44  Nov 24 15:16:45  a[192.0.2.1]\n"));
+	ck_assert_ptr_nonnull(strstr(out, "      2       1      1      1"
+	    "     1     0  Nov 24 15:16:43  Nov 24 15:16:44  b.example\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  <>\n"));
+	free(out);
+}
+END_TEST
+
+START_TEST(run_json)
+{
+	char *out;
+	int rc;
+
+	out = run(log1, sizeof(log1) - 1, true, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"decisions\": 4, \"other\": 1, "
+	    "\"malformed\": 1"));
+	ck_assert_ptr_nonnull(strstr(out, "{\"client\": \"a[192.0.2.1]\", "
+	    "\"count\": 2, \"reject\": 1, \"would_reject\": 1, "
+	    "\"plaintext\": 1, \"weak_tls\": 1, \"requiretls_plaintext\": 0, "
+	    "\"first_seen\": {\"file\": \"/tmp/check_report."));
+	ck_assert_ptr_nonnull(strstr(out, "\"line\": 6, \"time\": "
+	    "\"Nov 24 15:16:45\"}}"));
+	ck_assert_ptr_nonnull(strstr(out, "{\"version\": \"TLSv1\", "
+	    "\"count\": 1}"));
+	ck_assert_ptr_nonnull(strstr(out, "{\"action\": \"accept\", "
+	    "\"reason\": null, \"count\": 1}"));
+	free(out);
+}
+END_TEST
+
+START_TEST(run_hostile)
+{
+	static const char hostile[] = "\0\0\0\n" REJ "client=x\\x00\\x0a"
+	    "\xff\n\n" REJ "client=\"a\\\\\\\"\" from=<q@\\x0d.example>\n";
+	char *text, *out;
+	size_t len, n = 0, i;
+	int rc;
+
+	len = sizeof(hostile) - 1 + 3 * RP_LINE_MAX;
+	text = malloc(len);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, hostile, sizeof(hostile) - 1);
+	n = sizeof(hostile) - 1;
+	memset(text + n, 'x', len - n);
+	text[len - 1] = '\n';
+	out = run(text, len, false, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "  lines              5\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  decisions          1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  malformed lines    2\n"));
+	ck_assert_ptr_nonnull(strstr(out, "    too long         1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  a\\\\\"\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  \\x0d.example\n"));
+	for (i = 0; out[i] != '\0'; i++)
+		ck_assert(out[i] == '\n' || (out[i] >= 0x20 && out[i] < 0x7f));
+	free(out);
+	out = run(text, len, true, &rc);
+	ck_assert_ptr_nonnull(strstr(out, "{\"client\": \"a\\\\\\\\\\\"\""));
+	free(out);
+	free(text);
+}
+END_TEST
+
+START_TEST(run_missing)
+{
+	char *files[] = { "/nonexistent/mtasts.log" }, *out = NULL;
+	size_t outlen = 0;
+	FILE *mem, *err;
+
+	mem = open_memstream(&out, &outlen);
+	err = fopen("/dev/null", "w");
+	ck_assert_int_eq(report_run(files, 1, false, mem, err), 1);
+	fclose(mem);
+	fclose(err);
+	ck_assert_ptr_nonnull(strstr(out, "  unreadable files   1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "By client\n  none\n"));
+	free(out);
+}
+END_TEST
+
+static Suite *
+report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, parse_prefixes);
+	tcase_add_test(tc, parse_other);
+	tcase_add_test(tc, parse_fields);
+	tcase_add_test(tc, parse_malformed);
+	tcase_add_test(tc, parse_nul_and_length);
+	tcase_add_test(tc, canon_values);
+	tcase_add_test(tc, canon_cap);
+	tcase_add_test(tc, table_grow_sort);
+	tcase_add_test(tc, run_text);
+	tcase_add_test(tc, run_json);
+	tcase_add_test(tc, run_hostile);
+	tcase_add_test(tc, run_missing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(report_suite());
+	int failed;
+
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed > 0 ? 1 : 0;
+}
