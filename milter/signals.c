@@ -173,7 +173,7 @@ stop(int sig)
 	pthread_mutex_unlock(&stop_lock);
 	if (!stopped) {
 		daemon_cleanup();
-		_exit(0);
+		exit(0);	/* not _exit: LeakSanitizer checks at exit */
 	}
 }
 
