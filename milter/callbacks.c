@@ -54,6 +54,7 @@ struct session {
 };
 
 static atomic_bool	warned_symlist;
+static atomic_int	active_sessions;
 
 static bool
 copy_sockaddr(struct sockaddr_storage *dst, const struct sockaddr *sa)
@@ -106,6 +107,7 @@ session_get(SMFICTX *ctx)
 			free(s);
 			return NULL;
 		}
+		atomic_fetch_add(&active_sessions, 1);
 	}
 	return s;
 }
@@ -399,6 +401,7 @@ mlfi_close(SMFICTX *ctx)
 		txn_reset(s);
 		free(s);
 		(void)smfi_setpriv(ctx, NULL);
+		atomic_fetch_sub(&active_sessions, 1);
 	}
 	return SMFIS_CONTINUE;
 }
@@ -417,6 +420,12 @@ static struct smfiDesc milter_desc = {
 	.xxfi_close = mlfi_close,
 	.xxfi_negotiate = mlfi_negotiate,
 };
+
+int
+callbacks_active_sessions(void)
+{
+	return atomic_load(&active_sessions);
+}
 
 int
 callbacks_register(void)

@@ -13,5 +13,7 @@
 #define MTASTS_CALLBACKS_H
 
 int	callbacks_register(void);
+/* Connections with a session right now (for a prompt, clean stop). */
+int	callbacks_active_sessions(void);
 
 #endif

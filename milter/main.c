@@ -172,6 +172,8 @@ run_daemon(const struct options *o, struct conf *c)
 	size_t i;
 	int rc;
 
+	/* First: a SIGTERM during start-up waits for the signal thread. */
+	signals_block();
 	log_open("mtasts-milter", c->syslog_facility, o->foreground);
 	log_set_level(o->level != NULL ? log_level_parse(o->level) :
 	    c->log_level);
@@ -190,7 +192,6 @@ run_daemon(const struct options *o, struct conf *c)
 		daemon_cleanup();
 		exit(1);
 	}
-	signals_block();
 	conf_install(c);
 	if (signals_start(o->config, o->level != NULL) != 0)
 		fatal("cannot start the signal thread");

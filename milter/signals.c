@@ -21,6 +21,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "callbacks.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -33,7 +34,6 @@ static const int	 handled[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
 static const char	*config_path;
 static bool		 fixed_level;
 static pthread_mutex_t	 stop_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 stop_cond = PTHREAD_COND_INITIALIZER;
 static bool		 milter_stopped;
 
 static void
@@ -129,7 +129,6 @@ signals_milter_stopped(void)
 {
 	pthread_mutex_lock(&stop_lock);
 	milter_stopped = true;
-	pthread_cond_signal(&stop_cond);
 	pthread_mutex_unlock(&stop_lock);
 }
 
@@ -144,37 +143,39 @@ stopper_thread(void *arg)
 /*
  * smfi_stop() waits for a lock that libmilter's listener holds across its
  * poll() (up to 10 s), so it runs on a thread of its own while this one
- * keeps the deadline: whatever libmilter does, the process is gone within
- * STOP_GRACE_MS, socket and pidfile removed.
+ * keeps the deadline: the process leaves as soon as no connection is open
+ * (transactions under way get STOP_GRACE_MS to finish), socket and pidfile
+ * removed, whatever libmilter does.
  */
 static void
 stop(int sig)
 {
-	struct timespec deadline;
+	struct timespec now, end;
 	pthread_t tid;
-	bool stopped;
 
 	log_notice("received %s: stopping", sig == SIGTERM ? "SIGTERM" :
 	    "SIGINT");
 	if (pthread_create(&tid, NULL, stopper_thread, NULL) == 0)
 		(void)pthread_detach(tid);
-	(void)clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += STOP_GRACE_MS / 1000;
-	deadline.tv_nsec += (STOP_GRACE_MS % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
+	(void)clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_nsec += STOP_GRACE_MS * 1000000L;
+	end.tv_sec += end.tv_nsec / 1000000000L;
+	end.tv_nsec %= 1000000000L;
+	for (;;) {
+		pthread_mutex_lock(&stop_lock);
+		if (milter_stopped) {
+			pthread_mutex_unlock(&stop_lock);
+			return;		/* main() cleans up and exits */
+		}
+		pthread_mutex_unlock(&stop_lock);
+		(void)clock_gettime(CLOCK_MONOTONIC, &now);
+		if (callbacks_active_sessions() == 0 || now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		(void)nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
 	}
-	pthread_mutex_lock(&stop_lock);
-	while (!milter_stopped &&
-	    pthread_cond_timedwait(&stop_cond, &stop_lock, &deadline) == 0)
-		continue;
-	stopped = milter_stopped;
-	pthread_mutex_unlock(&stop_lock);
-	if (!stopped) {
-		daemon_cleanup();
-		exit(0);	/* not _exit: LeakSanitizer checks at exit */
-	}
+	daemon_cleanup();
+	exit(0);	/* not _exit: LeakSanitizer checks at exit */
 }
 
 static long

@@ -155,7 +155,9 @@ stats_write_file(const char *path)
 	}
 	(void)fchmod(fd, 0644);
 	stats_format(fp);
-	if (fflush(fp) != 0 || fsync(fd) != 0 || ferror(fp)) {
+	/* No fsync: the file is rewritten every interval, and a stop must
+	 * not wait for the disk. */
+	if (fflush(fp) != 0 || ferror(fp)) {
 		saved = errno;
 		(void)fclose(fp);
 		(void)unlink(tmp);

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Real-MTA test: Postfix 3.7 (Debian package) + mtasts-milter, driven by swaks.
+# TAP output.  Needs root (skips otherwise); everything on 127.0.0.1.
+# Env: MTASTS_MILTER (the daemon), top_srcdir, top_builddir (from make check).
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/mta/lib.sh
+. "${top_srcdir:-$here/../..}/tests/mta/lib.sh"
+
+require_root
+require_milter
+require_tools postfix postcat swaks openssl python3 setsid
+
+MTA_NAME=postfix
+mta_stored() { postfix_postcat "$PF_DIR" "$1" -hq; }
+mta_envelope() { postfix_postcat "$PF_DIR" "$1" -eq | grep -E '^(recipient|original_recipient):'; }
+mta_queue_count() { postfix_queue_count "$PF_DIR"; }
+
+tap_plan "$CORE_TESTS"
+mta_init
+read -r MILTER_PORT SMTP_PORT <<<"$(free_ports 2)"
+MTA_LOG=$MTA_DIR/postfix/maillog
+# Postfix connects to the milter per SMTP session, so the milter can be
+# restarted with a new configuration between cases.
+milter_restart 'mode = "enforce"' 'exempt_networks = {}'
+postfix_setup "$MTA_DIR/postfix" "$SMTP_PORT" "inet:127.0.0.1:$MILTER_PORT"
+postfix_start "$MTA_DIR/postfix" "$SMTP_PORT"
+
+core_cases
+
+[ "$tap_failed" -eq 0 ]
