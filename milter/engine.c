@@ -152,40 +152,69 @@ engine_judge_mail(const struct conf *c, const struct session_facts *f,
 	return make_verdict(ACTION_PER_RCPT, why, c->mode, NULL);
 }
 
-/* Splits "<local@domain>" (brackets optional) into its two parts. */
+/* The last '@' outside a quoted local part, or NULL. */
+static const char *
+find_at(const char *s, size_t len)
+{
+	const char *at = NULL;
+	bool quoted = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (quoted && s[i] == '\\' && i + 1 < len)
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && s[i] == '@')
+			at = s + i;
+	}
+	return at;
+}
+
+static bool
+copy_part(char *dst, size_t dstlen, const char *src, size_t len)
+{
+	if (len >= dstlen)
+		return false;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return true;
+}
+
+/*
+ * Splits "<local@domain>" (brackets optional) into its two parts.  Only
+ * the outer brackets are removed: a quoted local part may hold '>' or '@'.
+ */
 static bool
 split_address(const char *addr, char *local, size_t llen, char *domain,
     size_t dlen)
 {
-	const char *s = addr, *end, *at;
+	const char *s = addr, *end, *at, *colon;
 	size_t len, i;
 
 	if (s == NULL)
 		return false;
-	while (*s == ' ' || *s == '<')
+	while (*s == ' ' || *s == '\t')
 		s++;
+	if (*s == '<')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end > s && end[-1] == '>')
+		end--;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
 	/* A source route "@a,@b:local@domain" keeps only the mailbox. */
-	if (*s == '@' && (end = strchr(s, ':')) != NULL)
-		s = end + 1;
-	len = strcspn(s, ">");
-	end = s + len;
-	for (at = NULL, i = 0; i < len; i++)
-		if (s[i] == '@')
-			at = s + i;
-	if (at == NULL) {
-		if (len >= llen)
-			return false;
-		memcpy(local, s, len);
-		local[len] = '\0';
-		domain[0] = '\0';
-		return true;
-	}
-	if ((size_t)(at - s) >= llen || (size_t)(end - at - 1) >= dlen)
+	if (*s == '@' && (colon = memchr(s, ':', (size_t)(end - s))) != NULL)
+		s = colon + 1;
+	len = (size_t)(end - s);
+	if ((at = find_at(s, len)) == NULL)
+		return copy_part(local, llen, s, len) &&
+		    copy_part(domain, dlen, "", 0);
+	if (!copy_part(local, llen, s, (size_t)(at - s)) ||
+	    !copy_part(domain, dlen, at + 1, (size_t)(end - at - 1)))
 		return false;
-	memcpy(local, s, (size_t)(at - s));
-	local[at - s] = '\0';
-	memcpy(domain, at + 1, (size_t)(end - at - 1));
-	domain[end - at - 1] = '\0';
 	for (i = 0; domain[i] != '\0'; i++)
 		domain[i] = (char)tolower((unsigned char)domain[i]);
 	len = strlen(domain);
@@ -241,7 +270,7 @@ engine_mode_for_domain(const struct conf *c, const char *domain,
 	char lower[256];
 	size_t i;
 
-	for (i = 0; domain[i] != '\0' && i < sizeof(lower) - 1; i++)
+	for (i = 0; i < sizeof(lower) - 1 && domain[i] != '\0'; i++)
 		lower[i] = (char)tolower((unsigned char)domain[i]);
 	lower[i] = '\0';
 	/* An exact block wins over a subdomain block; the longest wins. */
@@ -279,7 +308,7 @@ engine_judge_rcpt(const struct conf *c, enum tls_state tls, const char *rcpt)
 {
 	enum reason why = tls == TLS_WEAK ? REASON_WEAK_TLS : REASON_PLAINTEXT;
 	char local[512], domain[512];
-	enum sts_mode mode = c->mode;
+	enum sts_mode mode;
 
 	if (tls == TLS_OK)
 		return make_verdict(ACTION_ACCEPT, REASON_NONE, c->mode, NULL);
