@@ -76,6 +76,9 @@ static cfg_opt_t conf_opts[] = {
 static pthread_mutex_t	 load_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct load_ctx	*loading;
 
+static void confuse_error(cfg_t *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
@@ -101,7 +104,9 @@ read_text(const char *path, struct load_ctx *ctx)
 	size_t len = 0;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang start-up or the reload thread. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
 		load_error(ctx, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
@@ -143,6 +148,7 @@ read_text(const char *path, struct load_ctx *ctx)
 static cfg_t *
 parse_text(struct load_ctx *ctx, const char *text)
 {
+	const struct conf_scan_entry *e;
 	cfg_t *cfg;
 	size_t a, b;
 
@@ -150,10 +156,20 @@ parse_text(struct load_ctx *ctx, const char *text)
 		load_error(ctx, 0, "out of memory");
 		return NULL;
 	}
-	if (conf_scan_duplicate(&ctx->scan, &a, &b) == 0)
-		load_error(ctx, ctx->scan.entries[b].line,
-		    "\"%s\" is set twice (first on line %d)",
-		    ctx->scan.entries[b].key, ctx->scan.entries[a].line);
+	if (conf_scan_duplicate(&ctx->scan, &a, &b) == 0) {
+		e = &ctx->scan.entries[b];
+		if (strcmp(e->key, CONF_SCAN_SECTION) == 0)
+			load_error(ctx, e->line, "domain \"%s\" is defined "
+			    "twice (first on line %d)", e->section,
+			    ctx->scan.entries[a].line);
+		else
+			load_error(ctx, e->line, "\"%s\" is set twice (first "
+			    "on line %d)", e->key, ctx->scan.entries[a].line);
+	}
+	/* libconfuse accepts a block left open at the end of the file. */
+	if (ctx->scan.unclosed_line > 0)
+		load_error(ctx, ctx->scan.unclosed_line, "block opened here "
+		    "has no closing \"}\"");
 	if ((cfg = cfg_init(conf_opts, CFGF_NONE)) == NULL) {
 		load_error(ctx, 0, "out of memory");
 		return NULL;

@@ -147,7 +147,7 @@ conf_scan(const char *text, struct conf_scan *cs)
 	struct lexer lx = { text, 1, "" };
 	char section[CONF_SCAN_NAME_MAX] = "", prev[CONF_SCAN_NAME_MAX] = "";
 	enum tok t, last = T_END;
-	int depth = 0, prev_line = 0, rc = 0;
+	int depth = 0, prev_line = 0, open_line = 0, rc = 0;
 	bool in_list = false;
 
 	memset(cs, 0, sizeof(*cs));
@@ -163,6 +163,7 @@ conf_scan(const char *text, struct conf_scan *cs)
 			/* 'domain "title" {': prev holds the title. */
 			(void)snprintf(section, sizeof(section), "%s", prev);
 			rc = record(cs, section, CONF_SCAN_SECTION, prev_line);
+			open_line = prev_line;
 		} else if (t == T_CLOSE && depth > 0)
 			depth--;
 		if (t == T_WORD || t == T_STRING) {
@@ -171,6 +172,7 @@ conf_scan(const char *text, struct conf_scan *cs)
 		}
 		last = t;
 	}
+	cs->unclosed_line = depth > 0 ? open_line : 0;
 	return rc;
 }
 
@@ -223,17 +225,17 @@ conf_scan_duplicate(const struct conf_scan *cs, size_t *first, size_t *second)
 	size_t i;
 	int rc = -1;
 
-	if (cs->count < 2 || (v = calloc(cs->count, sizeof(*v))) == NULL)
+	if (cs->count < 2 || (v = calloc(cs->count,
+	    sizeof(const struct conf_scan_entry *))) == NULL)
 		return -1;
 	for (i = 0; i < cs->count; i++)
 		v[i] = &cs->entries[i];
 	/* Sorting keeps this O(n log n) even for a hostile file. */
-	qsort(v, cs->count, sizeof(*v), entry_cmp);
+	qsort(v, cs->count, sizeof(const struct conf_scan_entry *), entry_cmp);
 	for (i = 0; i + 1 < cs->count; i++)
 		if (entry_cmp(&v[i], &v[i + 1]) != 0 &&
 		    strcmp(v[i]->section, v[i + 1]->section) == 0 &&
-		    strcmp(v[i]->key, v[i + 1]->key) == 0 &&
-		    strcmp(v[i]->key, CONF_SCAN_SECTION) != 0) {
+		    strcmp(v[i]->key, v[i + 1]->key) == 0) {
 			*first = (size_t)(v[i] - cs->entries);
 			*second = (size_t)(v[i + 1] - cs->entries);
 			rc = 0;

@@ -26,13 +26,17 @@ struct conf_scan_entry {
 struct conf_scan {
 	struct conf_scan_entry	*entries;
 	size_t			 count;
+	int			 unclosed_line;	/* block without "}", or 0 */
 };
 
 int	conf_scan(const char *text, struct conf_scan *);
 int	conf_scan_line(const struct conf_scan *, const char *section,
 	    const char *key);
 int	conf_scan_section_line(const struct conf_scan *, const char *section);
-/* Index of the first entry repeated later in its section, or -1. */
+/*
+ * A key assigned twice in one section, or a block title used twice
+ * (key CONF_SCAN_SECTION): 0 and the two entries, else -1.
+ */
 int	conf_scan_duplicate(const struct conf_scan *, size_t *first,
 	    size_t *second);
 void	conf_scan_free(struct conf_scan *);

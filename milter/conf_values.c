@@ -144,14 +144,16 @@ check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
 	char key[64];
 	const char *code, *xcode, *text;
 	size_t i, o, pct = 0;
-	int line;
+	int line, code_line;
+	bool code_ok;
 
 	(void)snprintf(key, sizeof(key), "%s_code", prefix);
 	code = cfg_getstr(cfg, key);
-	line = key_line(ctx, NULL, key);
-	if (strlen(code) != 3 || (code[0] != '4' && code[0] != '5') ||
-	    !isdigit((unsigned char)code[1]) || !isdigit((unsigned char)code[2]))
-		load_error(ctx, line, "%s: \"%s\" is not a 4xx or 5xx reply "
+	code_line = key_line(ctx, NULL, key);
+	code_ok = strlen(code) == 3 && (code[0] == '4' || code[0] == '5') &&
+	    isdigit((unsigned char)code[1]) && isdigit((unsigned char)code[2]);
+	if (!code_ok)
+		load_error(ctx, code_line, "%s: \"%s\" is not a 4xx or 5xx reply "
 		    "code", key, code);
 	(void)snprintf(r->code, sizeof(r->code), "%.3s", code);
 
@@ -161,8 +163,9 @@ check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
 	if (!valid_xcode(xcode))
 		load_error(ctx, line, "%s: \"%s\" is not an enhanced status "
 		    "code (class.subject.detail)", key, xcode);
-	else if (xcode[0] != code[0])
-		load_error(ctx, line, "%s: class %c does not match reply code "
+	else if (code_ok && xcode[0] != code[0])
+		/* A defaulted xcode has no line: point at the code. */
+		load_error(ctx, line > 0 ? line : code_line, "%s: class %c does not match reply code "
 		    "%s", key, xcode[0], code);
 	(void)snprintf(r->xcode, sizeof(r->xcode), "%.15s", xcode);
 
@@ -180,11 +183,15 @@ check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
 			    "in an SMTP reply", key);
 			break;
 		}
-		pct += text[i] == '%';
 	}
+	/* Every '%', also past a bad byte: the copy below doubles them all. */
+	for (i = 0; text[i] != '\0'; i++)
+		pct += text[i] == '%';
 	if (text[0] == '\0')
 		load_error(ctx, line, "%s: must not be empty", key);
-	if (strlen(code) + strlen(xcode) + strlen(text) + pct + 3 > REPLY_MAX)
+	/* "550 5.7.1 text": the whole line, with '%' doubled. */
+	if (strlen(code) + 1 + strlen(xcode) + 1 + strlen(text) + pct >
+	    REPLY_MAX)
 		load_error(ctx, line, "%s: reply longer than %d characters",
 		    key, REPLY_MAX);
 	r->text = dup_str(text);
@@ -202,6 +209,8 @@ static bool
 valid_socket(const char *s)
 {
 	const char *rest;
+	char *end;
+	long port;
 
 	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0) {
 		rest = strchr(s, ':') + 1;
@@ -209,8 +218,12 @@ valid_socket(const char *s)
 	}
 	if (strncmp(s, "inet:", 5) == 0 || strncmp(s, "inet6:", 6) == 0) {
 		rest = strchr(s, ':') + 1;
-		return isdigit((unsigned char)rest[0]) && atoi(rest) > 0 &&
-		    atoi(rest) < 65536;
+		/* strtol, not atoi: "inet:4294967297@..." is not port 1. */
+		if (!isdigit((unsigned char)rest[0]))
+			return false;
+		port = strtol(rest, &end, 10);
+		return port > 0 && port < 65536 && (*end == '\0' ||
+		    *end == '@');
 	}
 	return false;
 }

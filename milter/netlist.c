@@ -72,7 +72,8 @@ parse_address(const char *s, unsigned char out[16], bool *is_v4)
 		return 0;
 	}
 	if (inet_pton(AF_INET6, s, out) == 1) {
-		*is_v4 = memcmp(out, v4mapped, sizeof(v4mapped)) == 0;
+		/* IPv6 notation, even for a mapped address: a /0..128 prefix. */
+		*is_v4 = false;
 		return 0;
 	}
 	return -1;
@@ -121,7 +122,7 @@ netlist_add(struct netlist *nl, const char *spec, char *err, size_t errlen)
 		    spec);
 		return -1;
 	}
-	(void)strcpy(buf, spec);
+	memcpy(buf, spec, strlen(spec) + 1);
 	if ((slash = strchr(buf, '/')) != NULL)
 		*slash++ = '\0';
 	if (parse_address(buf, e.addr, &v4) != 0) {

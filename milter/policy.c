@@ -260,7 +260,7 @@ parse_lines(struct parse_state *ps, const char *buf, size_t len)
 		ps->line++;
 		end = nl != NULL ? (size_t)(nl - buf) : len;
 		next = nl != NULL ? end + 1 : len;
-		if (end > pos && buf[end - 1] == '\r')
+		if (nl != NULL && end > pos && buf[end - 1] == '\r')
 			end--;
 		if (memchr(buf + pos, '\r', end - pos) != NULL ||
 		    memchr(buf + pos, '\0', end - pos) != NULL)
@@ -319,16 +319,24 @@ int
 policy_load(const char *path, struct sts_policy *out, char *err,
     size_t errlen, int *errline)
 {
+	struct stat st;
 	char *buf;
-	ssize_t n;
+	ssize_t n = 0;
 	size_t len = 0;
 	int fd, rc, saved;
 
 	memset(out, 0, sizeof(*out));
 	if (errline != NULL)
 		*errline = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO or device must not hang start-up or reload. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
 		(void)snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		(void)snprintf(err, errlen, "not a regular file");
 		return -1;
 	}
 	/* One byte more than allowed, to tell "too large" from "exact". */
