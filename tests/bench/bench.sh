@@ -1,0 +1,414 @@
+#!/bin/bash
+# bench.sh - benchmark mtasts-milter against a null milter (not a timed test).
+#
+# Modes:
+#   bench.sh [--quick] [-n TX] [-r RUNS]
+#       milter protocol: loadgen drives our milter and the null milter in
+#       turn (A B A B, RUNS runs each, medians), over a unix socket and over
+#       inet loopback, at concurrency 1, 16 and 64, with our milter in
+#       testing and in enforce mode.  Prints one table row per mode, socket
+#       and concurrency.  TX transactions per run (default 10000).
+#   bench.sh --postfix [--quick] [-m MSGS] [-c CONC]
+#       a private Postfix on 127.0.0.1 with no milter, the null milter and
+#       ours (testing mode): messages/s for plaintext (smtp-source) and
+#       STARTTLS (smtpload.py, python smtplib: smtp-source has no STARTTLS).
+#   bench.sh --memory [--quick] [-n TX] [-i IDLE]
+#       milter RSS with IDLE (default 1000) idle sessions, and RSS before and
+#       after a long run of TX (default 1000000) transactions.
+#   --quick: a smoke run (few transactions, one run each) for CI.
+#
+# Environment: MTASTS_MILTER (our daemon; default ../../mtasts-milter from
+# this script's directory), LOADGEN, NULLMILTER (default: beside this
+# script), SMTPLOAD, BENCH_KEEP=1 keeps the work directory (logs, raw
+# results).  When MTASTS_MILTER is not executable, only the null milter is
+# measured and a warning says so.
+#
+# Failure modes: exits 1 when a milter or Postfix does not come up (polled
+# for readiness, never a fixed sleep: loadgen -W for milters, the SMTP
+# banner for Postfix), 2 on usage errors.  Loadgen errors in a run are shown
+# as '!' after the row.  Everything listens on loopback only; every wait is
+# bounded; processes started here are stopped by their pid on exit.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+MTASTS_MILTER=${MTASTS_MILTER:-$here/../../mtasts-milter}
+LOADGEN=${LOADGEN:-$here/loadgen}
+NULLMILTER=${NULLMILTER:-$here/nullmilter}
+SMTPLOAD=${SMTPLOAD:-$here/smtpload.py}
+
+mode=proto quick=0 tx='' runs='' msgs='' conc=16 idle=1000
+while [ $# -gt 0 ]; do
+	case $1 in
+	--postfix) mode=postfix ;;
+	--memory) mode=memory ;;
+	--quick) quick=1 ;;
+	-n) tx=$2; shift ;;
+	-r) runs=$2; shift ;;
+	-m) msgs=$2; shift ;;
+	-c) conc=$2; shift ;;
+	-i) idle=$2; shift ;;
+	*) echo "usage: bench.sh [--postfix|--memory] [--quick] [-n TX]" \
+	    "[-r RUNS] [-m MSGS] [-c CONC] [-i IDLE]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+for b in "$LOADGEN" "$NULLMILTER"; do
+	[ -x "$b" ] || { echo "bench.sh: $b not built" >&2; exit 1; }
+done
+have_ours=1
+if [ ! -x "$MTASTS_MILTER" ]; then
+	have_ours=0
+	echo "bench.sh: WARNING: $MTASTS_MILTER not found:" \
+	    "measuring the null milter only" >&2
+fi
+
+work=$(mktemp -d /tmp/mtbench.XXXXXX) || exit 1
+chmod 755 "$work"
+pids=()
+pfdir=
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		stop_pid "$p"
+	done
+	[ -n "$pfdir" ] && postfix -c "$pfdir" stop >/dev/null 2>&1
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "bench.sh: work directory kept: $work" >&2
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+
+# Stop a process we started: SIGTERM, poll up to 5 s, then SIGKILL.
+stop_pid() {
+	local p=$1
+	kill -0 "$p" 2>/dev/null || return 0
+	kill -TERM "$p" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	return 0
+}
+
+forget_pid() {
+	local p keep=()
+	for p in "${pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	pids=("${keep[@]}")
+}
+
+# A loopback port nobody listens on (bounded search).
+free_port() {
+	local p
+	for _ in $(seq 200); do
+		p=$(( 20000 + (RANDOM % 20000) ))
+		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+	done
+	die "no free port"
+}
+
+# libmilter socket spec for KIND (unix|inet) and NAME.
+sock_spec() {
+	if [ "$1" = unix ]; then
+		echo "unix:$work/$2.sock"
+	else
+		echo "inet:$(free_port)@127.0.0.1"
+	fi
+}
+
+# start_ours MODE SOCKET LOG -> sets started_pid
+start_ours() {
+	local conf=$work/ours-$1.conf
+	cat >"$conf" <<-EOF
+	socket = "$2"
+	mode = "$1"
+	exempt_networks = {}
+	EOF
+	"$MTASTS_MILTER" -f -c "$conf" >"$3" 2>&1 &
+	started_pid=$!
+	pids+=("$started_pid")
+	"$LOADGEN" -p "$2" -W 15 || { tail -5 "$3" >&2; die "ours not ready on $2"; }
+}
+
+start_null() {
+	"$NULLMILTER" -p "$1" >"$2" 2>&1 &
+	started_pid=$!
+	pids+=("$started_pid")
+	"$LOADGEN" -p "$1" -W 15 || die "null milter not ready on $1"
+}
+
+# run_lg SOCKET PID CONC TOTAL [SEED] -> the "result" line of loadgen; the
+# same seed gives ours and the null milter the same mix of sessions.
+run_lg() {
+	local t=10 r
+	r=$(( ($4 + $3 * t - 1) / ($3 * t) ))
+	"$LOADGEN" -q -p "$1" -P "$2" -c "$3" -t $t -r $r -s "${5:-1}" \
+	    -L 3600 2>>"$work/loadgen.err" | grep '^result '
+}
+
+kv() { # kv KEY LINE
+	local w
+	for w in $2; do
+		case $w in "$1"=*) echo "${w#*=}"; return ;; esac
+	done
+	echo 0
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
+	else if (NR % 2) print v[(NR + 1) / 2];
+	else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" ||
+	b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
+
+# --- milter protocol ---------------------------------------------------------
+
+proto_group() { # MODE KIND
+	local m=$1 k=$2 so sn op np c line flag i
+	local ot nt o9 n9
+	sn=$(sock_spec "$k" null)
+	start_null "$sn" "$work/null-$m-$k.log"; np=$started_pid
+	if [ $have_ours = 1 ]; then
+		so=$(sock_spec "$k" ours)
+		start_ours "$m" "$so" "$work/ours-$m-$k.log"; op=$started_pid
+	fi
+	for c in 1 16 64; do
+		: >"$work/o.tps"; : >"$work/n.tps"; : >"$work/o.p99"
+		: >"$work/n.p99"; flag=
+		for i in $(seq "$runs"); do
+			if [ $have_ours = 1 ]; then
+				line=$(run_lg "$so" "$op" $c "$tx" "$i")
+				echo "ours $m $k c=$c $line" >>"$work/raw.log"
+				kv tps "$line" >>"$work/o.tps"
+				kv p99_ms "$line" >>"$work/o.p99"
+				[ "$(kv errors "$line")" = 0 ] || flag='!'
+			fi
+			line=$(run_lg "$sn" "$np" $c "$tx" "$i")
+			echo "null $m $k c=$c $line" >>"$work/raw.log"
+			kv tps "$line" >>"$work/n.tps"
+			kv p99_ms "$line" >>"$work/n.p99"
+			[ "$(kv errors "$line")" = 0 ] || flag='!'
+		done
+		ot=$(median <"$work/o.tps"); nt=$(median <"$work/n.tps")
+		o9=$(median <"$work/o.p99"); n9=$(median <"$work/n.p99")
+		printf "%-8s %-6s %5s %11s %11s %6s %9s %9s %6s%s\n" "$m" "$k" \
+		    $c "$ot" "$nt" "$(ratio "$ot" "$nt")" "$o9" "$n9" \
+		    "$(ratio "$o9" "$n9")" "$flag"
+	done
+	stop_pid "$np"; forget_pid "$np"
+	if [ $have_ours = 1 ]; then
+		stop_pid "$op"; forget_pid "$op"
+	fi
+}
+
+run_proto() {
+	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=10000; }
+	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
+	echo "milter protocol: $tx transactions per run, $runs runs each" \
+	    "(A B alternating), medians; 70% TLS sessions, 1-3 rcpts, 4 KiB body"
+	printf "%-8s %-6s %5s %11s %11s %6s %9s %9s %6s\n" mode socket conc \
+	    "ours_tx/s" "null_tx/s" ratio "ours_p99" "null_p99" ratio
+	local m k
+	for m in testing enforce; do
+		for k in unix inet; do
+			proto_group $m $k
+		done
+	done
+	echo "(p99 in ms; ratio = ours / null; '!' = loadgen errors: rerun" \
+	    "with BENCH_KEEP=1 and read loadgen.err in the work directory)"
+}
+
+# --- memory ------------------------------------------------------------------
+
+rss_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+memory_one() { # NAME START_FN
+	local name=$1 s pid line r0 r1 r2 c=16
+	s="unix:$work/mem-$name.sock"
+	if [ "$name" = ours ]; then
+		start_ours testing "$s" /dev/null
+	else
+		start_null "$s" /dev/null
+	fi
+	pid=$started_pid
+	r0=$(rss_of "$pid")
+	line=$("$LOADGEN" -p "$s" -P "$pid" -i "$idle" -T 30000 2>>"$work/loadgen.err")
+	echo "$name idle: $line"
+	run_lg "$s" "$pid" $c $(( tx / 100 + 100 )) >/dev/null
+	r1=$(rss_of "$pid")
+	line=$(run_lg "$s" "$pid" $c "$tx")
+	r2=$(rss_of "$pid")
+	echo "$name long: start_rss_kb=$r0 after_warmup_rss_kb=$r1" \
+	    "after_long_rss_kb=$r2 growth_kb=$(( r2 - r1 )) $line"
+	stop_pid "$pid"; forget_pid "$pid"
+}
+
+run_memory() {
+	[ -n "$tx" ] || { [ $quick = 1 ] && tx=20000 || tx=1000000; }
+	[ $quick = 1 ] && idle=100
+	echo "memory: $idle idle sessions; long run of $tx transactions at" \
+	    "concurrency 16 after a warm-up of $(( tx / 100 + 100 ))"
+	[ $have_ours = 1 ] && memory_one ours
+	memory_one null
+}
+
+# --- Postfix -----------------------------------------------------------------
+
+pf_setup() {
+	local port=$1
+	pfdir=$work/pf
+	mkdir -p "$pfdir" "$work/pfq" "$work/pfdata"
+	chown postfix "$work/pfdata"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj \
+	    /CN=mx.bench.example -keyout "$pfdir/key.pem" \
+	    -out "$pfdir/cert.pem" >/dev/null 2>&1 || die "openssl failed"
+	cat >"$pfdir/main.cf" <<-EOF
+	compatibility_level = 3.6
+	queue_directory = $work/pfq
+	data_directory = $work/pfdata
+	maillog_file = $work/postfix.log
+	maillog_file_prefixes = /tmp
+	myhostname = mx.bench.example
+	mydestination = bench.example
+	inet_interfaces = loopback-only
+	inet_protocols = ipv4
+	mynetworks = 127.0.0.0/8
+	local_recipient_maps =
+	alias_maps =
+	alias_database =
+	default_transport = discard
+	local_transport = discard
+	smtpd_tls_security_level = may
+	smtpd_tls_cert_file = $pfdir/cert.pem
+	smtpd_tls_key_file = $pfdir/key.pem
+	smtpd_client_connection_count_limit = 0
+	smtpd_client_connection_rate_limit = 0
+	smtpd_client_message_rate_limit = 0
+	default_process_limit = 200
+	milter_default_action = tempfail
+	smtpd_milters =
+	EOF
+	cat >"$pfdir/master.cf" <<-EOF
+	127.0.0.1:$port inet n - n - - smtpd
+	pickup     unix  n - n 60    1 pickup
+	cleanup    unix  n - n -     0 cleanup
+	qmgr       unix  n - n 300   1 qmgr
+	tlsmgr     unix  - - n 1000? 1 tlsmgr
+	rewrite    unix  - - n -     - trivial-rewrite
+	bounce     unix  - - n -     0 bounce
+	defer      unix  - - n -     0 bounce
+	trace      unix  - - n -     0 bounce
+	verify     unix  - - n -     1 verify
+	flush      unix  n - n 1000? 0 flush
+	proxymap   unix  - - n -     - proxymap
+	proxywrite unix  - - n -     1 proxymap
+	smtp       unix  - - n -     - smtp
+	relay      unix  - - n -     - smtp
+	showq      unix  n - n -     - showq
+	error      unix  - - n -     - error
+	retry      unix  - - n -     - error
+	discard    unix  - - n -     - discard
+	local      unix  - n n -     - local
+	anvil      unix  - - n -     1 anvil
+	scache     unix  - - n -     1 scache
+	postlog    unix-dgram n - n - 1 postlogd
+	EOF
+	postfix -c "$pfdir" set-permissions >/dev/null 2>&1
+}
+
+pf_ready() { # PORT: poll for the 220 banner, at most 15 s
+	local l
+	for _ in $(seq 300); do
+		l=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 &&
+		    read -t 1 l <&3 && echo \"\$l\" && echo QUIT >&3" \
+		    2>/dev/null)
+		case $l in 220*) return 0 ;; esac
+		sleep 0.05
+	done
+	return 1
+}
+
+pf_start() { # PORT MILTERS
+	postconf -c "$pfdir" -e "smtpd_milters = $2" || die "postconf failed"
+	postfix -c "$pfdir" start >/dev/null 2>&1 || {
+		tail -5 "$work/postfix.log" >&2; die "postfix did not start"; }
+	pf_ready "$1" || { tail -5 "$work/postfix.log" >&2;
+		die "postfix not answering on 127.0.0.1:$1"; }
+}
+
+pf_stop() {
+	postfix -c "$pfdir" stop >/dev/null 2>&1
+	for _ in $(seq 200); do
+		postfix -c "$pfdir" status >/dev/null 2>&1 || return 0
+		sleep 0.05
+	done
+}
+
+pf_measure() { # LABEL PORT
+	local t0 t1 n=$msgs out f1='' f2=''
+	t0=$(date +%s%N)
+	smtp-source -s "$conc" -m "$n" -l 4096 -f sender@example.net \
+	    -t user@bench.example "127.0.0.1:$2" 2>>"$work/smtp-source.err" ||
+	    f1='!'
+	t1=$(date +%s%N)
+	out=$(python3 "$SMTPLOAD" -c "$conc" -m "$n" "127.0.0.1:$2" \
+	    2>>"$work/smtpload.err") || f2='!'
+	printf "%-22s %12s %12s\n" "$1" \
+	    "$(awk -v n="$n" -v d=$(( t1 - t0 )) 'BEGIN {
+	    printf "%.1f", n / (d / 1e9) }')$f1" "$(kv mps "$out")$f2"
+}
+
+run_postfix() {
+	command -v postfix >/dev/null || die "postfix is not installed"
+	command -v smtp-source >/dev/null || die "smtp-source is not installed"
+	[ -n "$msgs" ] || { [ $quick = 1 ] && msgs=200 || msgs=5000; }
+	local port so sn op np po pn
+	port=$(free_port); po=$(free_port); pn=$(free_port)
+	pf_setup "$port"
+	so="inet:$po@127.0.0.1"; sn="inet:$pn@127.0.0.1"
+	start_null "$sn" "$work/pf-null.log"; np=$started_pid
+	if [ $have_ours = 1 ]; then
+		start_ours testing "$so" "$work/pf-ours.log"; op=$started_pid
+	fi
+	echo "Postfix on 127.0.0.1:$port, $msgs messages of 4 KiB," \
+	    "$conc sessions in parallel, one message per session"
+	printf "%-22s %12s %12s\n" milter "plain_msg/s" "tls_msg/s"
+	pf_start "$port" ""
+	pf_measure "none" "$port"
+	pf_stop
+	pf_start "$port" "inet:127.0.0.1:$pn"
+	pf_measure "null milter" "$port"
+	pf_stop
+	if [ $have_ours = 1 ]; then
+		pf_start "$port" "inet:127.0.0.1:$po"
+		pf_measure "mtasts-milter testing" "$port"
+		pf_stop
+	fi
+	echo "('!' = the client saw failures: rerun with BENCH_KEEP=1 and read" \
+	    "smtp-source.err, smtpload.err, postfix.log)"
+	echo "postfix milter warnings: $(grep -c \
+	    'milter-reject\|warning:.*milter' "$work/postfix.log")"
+}
+
+main() {
+	case $mode in
+	proto) run_proto ;;
+	memory) run_memory ;;
+	postfix) run_postfix ;;
+	esac
+}
+
+# One line, so that editing this file while it runs cannot change what runs.
+main; exit $?
