@@ -10,8 +10,10 @@
  * (status word, domain, check name, detail), or a JSON document with json.
  * DNS goes to conf->check_resolver when set, HTTPS to conf->check_connect
  * when set (SNI and certificate name still mta-sts.DOMAIN), certificates
- * are verified against conf->check_ca_file when set, and every network step
- * is bounded by conf->check_timeout seconds.
+ * are verified against conf->check_ca_file when set.  The TXT lookup, the
+ * policy host's lookup and the fetch share one budget of check_timeout
+ * seconds (RFC 8461's fetch limit); the MX and TLSRPT lookups get
+ * check_timeout each.
  *
  * Failure modes: returns 0 when no check failed, 1 otherwise.  Never
  * hangs past the timeout.
