@@ -74,7 +74,7 @@ escape_value(char *dst, size_t dstlen, const char *src)
 	cut = strlen(src) > ESCAPE_MAX_INPUT;
 	if (quote && !put_str(dst, dstlen, &pos, "\""))
 		goto full;
-	for (i = 0; src[i] != '\0' && i < ESCAPE_MAX_INPUT; i++)
+	for (i = 0; i < ESCAPE_MAX_INPUT && src[i] != '\0'; i++)
 		if (!put_byte(dst, dstlen, &pos, (unsigned char)src[i]))
 			goto full;
 	if (cut && !put_str(dst, dstlen, &pos, "..."))

@@ -94,6 +94,9 @@ log_facility_parse(const char *name)
 	return -1;
 }
 
+static void log_vwrite(int, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vwrite(int level, const char *fmt, va_list ap)
 {

@@ -1,0 +1,151 @@
+/*
+ * fuzz_escape.c - libFuzzer target for log value escaping (escape.h).
+ *
+ * Input: byte 0 picks the destination size, the rest is the value (a C
+ * string: it ends at the first NUL, as a macro value does).  Checks what
+ * escape.h promises: the token is NUL-terminated, fits, holds no byte
+ * below 0x20 or above 0x7e (so no CR, LF or NUL), is quoted when it must
+ * be, and decodes back to the value (cut at ESCAPE_MAX_INPUT and marked
+ * "...").  Then the value goes into a struct kvline several times, which
+ * must stay one line, NUL-terminated, and end in " truncated=yes" when
+ * cut.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
+		    __FILE__, __LINE__, #cond);				\
+		abort();						\
+	}								\
+} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void
+check_clean(const char *s, size_t len)
+{
+	size_t i;
+
+	CHECK(strlen(s) == len);
+	for (i = 0; i < len; i++)
+		CHECK((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f);
+}
+
+/* Decodes a token back into out; returns its length. */
+static size_t
+unescape(const char *tok, size_t len, char *out, size_t outlen, int cut)
+{
+	size_t i = 0, o = 0;
+
+	if (len >= 2 && tok[0] == '"') {
+		CHECK(tok[len - 1] == '"');
+		i = 1;
+		len--;
+	}
+	if (cut) {
+		CHECK(len - i >= 3 && memcmp(tok + len - 3, "...", 3) == 0);
+		len -= 3;
+	}
+	while (i < len) {
+		CHECK(o + 1 < outlen);
+		if (tok[i] == '\\') {
+			CHECK(i + 1 < len);
+			if (tok[i + 1] == '\\' || tok[i + 1] == '"') {
+				out[o++] = tok[i + 1];
+				i += 2;
+			} else {
+				CHECK(tok[i + 1] == 'x' && i + 3 < len);
+				CHECK(hexval(tok[i + 2]) >= 0 &&
+				    hexval(tok[i + 3]) >= 0);
+				out[o++] = (char)(hexval(tok[i + 2]) * 16 +
+				    hexval(tok[i + 3]));
+				i += 4;
+			}
+		} else {
+			CHECK(tok[i] != '"');
+			out[o++] = tok[i++];
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const keys[] = { "helo", "from", "client", "rcpt" };
+	char *value, *dst, decoded[ESCAPE_MAX_INPUT + 8];
+	struct kvline kv;
+	size_t dstlen, n, vlen, i;
+	int cut;
+
+	if (size < 1)
+		return 0;
+	/* 0..1023 (tight and one-short sizes), 255: always large enough. */
+	dstlen = data[0] == 255 ? ESCAPE_MAX_INPUT * 4 + 8 :
+	    (size_t)data[0] * 4 + data[0] % 4;
+	if ((value = malloc(size)) == NULL)
+		return 0;
+	memcpy(value, data + 1, size - 1);
+	value[size - 1] = '\0';
+	vlen = strlen(value);
+	if ((dst = malloc(dstlen + 1)) == NULL) {
+		free(value);
+		return 0;
+	}
+	dst[dstlen] = 'Z';	/* sentinel: must never be written */
+	n = escape_value(dst, dstlen, value);
+	CHECK(dst[dstlen] == 'Z');
+	if (dstlen == 0)
+		CHECK(n == 0);
+	else {
+		CHECK(n < dstlen);
+		check_clean(dst, n);
+		if (n > 0) {
+			cut = vlen > ESCAPE_MAX_INPUT;
+			(void)unescape(dst, n, decoded, sizeof(decoded), cut);
+			CHECK(strncmp(decoded, value, ESCAPE_MAX_INPUT) == 0);
+			CHECK(strlen(decoded) == (vlen > ESCAPE_MAX_INPUT ?
+			    ESCAPE_MAX_INPUT : vlen));
+			/* Quoted exactly when it has to be. */
+			CHECK((dst[0] == '"') == (vlen == 0 ||
+			    strpbrk(value, " =\"") != NULL));
+		} else
+			/* Empty only when it did not fit ("" always fits in 3). */
+			CHECK(dstlen < 3 || vlen > 0);
+		if (data[0] == 255)
+			CHECK(n > 0);
+	}
+	free(dst);
+
+	/* A whole decision line with this value in every field. */
+	kvline_init(&kv);
+	kvline_add(&kv, "action", "reject");
+	for (i = 0; i < 12; i++)
+		kvline_add(&kv, keys[i % 4], i % 3 == 2 ? "" : value +
+		    (i * 7 < vlen ? i * 7 : vlen));
+	kvline_add(&kv, "action", "reject");
+	CHECK(kv.len < KVLINE_MAX);
+	check_clean(kvline_str(&kv), kv.len);
+	if (kv.truncated)
+		CHECK(kv.len >= 14 && strcmp(kv.buf + kv.len - 14,
+		    " truncated=yes") == 0);
+	free(value);
+	return 0;
+}
