@@ -77,6 +77,12 @@ check "no client saw an error during the reloads" test "$failed" -eq 0
 [ "$failed" -eq 0 ] || cat "$work"/client.*.out | diag
 rss_after=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon_pid/status")
 echo "# RSS before ${rss_before} kB, after ${rss_after} kB"
-check "RSS grew less than 2 MiB over 200 reloads and 6000 transactions" \
-    test $((rss_after - rss_before)) -lt 2048
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	# ASan's quarantine holds freed memory: RSS says nothing there, and
+	# LeakSanitizer checks for leaks when the daemon exits instead.
+	n=$((n + 1)); echo "ok $n - RSS check # SKIP sanitizer build"
+else
+	check "RSS grew less than 2 MiB over 200 reloads and 6000 transactions" \
+	    test $((rss_after - rss_before)) -lt 2048
+fi
 check "daemon stops within 2 s" stop_daemon
