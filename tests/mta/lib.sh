@@ -379,7 +379,8 @@ queue_id() {
 
 # smtp_dialog OUT STEP...: a scripted SMTP client for what swaks cannot do
 # (MAIL right after STARTTLS without a second EHLO; pausing mid-transaction).
-# Steps: ehlo | starttls | mail:ADDR | rcpt:ADDR | data | quit |
+# Steps: ehlo | starttls | mail:ADDR | mailparam:ADDR PARAMS | rcpt:ADDR |
+#        data | quit |
 #        touch:FILE (signal the test) | wait:FILE (until the test says go).
 # The transcript in OUT uses swaks' prefixes, so reply_in works on it.
 smtp_dialog() {
@@ -419,6 +420,9 @@ try:
                       % (s.sock.version(), s.sock.cipher()[0]), flush=True)
         elif op == "mail":
             cmd("MAIL FROM:<%s>" % arg)
+        elif op == "mailparam":
+            addr, _, params = arg.partition(" ")
+            cmd("MAIL FROM:<%s> %s" % (addr, params))
         elif op == "rcpt":
             cmd("RCPT TO:<%s>" % arg)
         elif op == "data":
