@@ -66,7 +66,8 @@ print_version(void)
 
 	(void)smfi_version(&maj, &min, &pl);
 	printf("mtasts-milter %s\n", PACKAGE_VERSION);
-	printf("libmilter %u.%u.%u\n", maj, min, pl);
+	printf("libmilter %u.%u.%u (Sendmail %s)\n", maj, min, pl,
+	    MILTER_PKG_VERSION);
 	printf("libconfuse %s\n", confuse_version);
 	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
 	exit(0);
