@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "dnsrecord.h"
+#include "policy.h"
 
 typedef int (*field_fn)(void *, const char *name, size_t nlen,
     const char *val, size_t vlen, char *why, size_t whylen);
@@ -42,21 +43,6 @@ is_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9');
-}
-
-/* ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".") */
-static bool
-valid_ext_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 32 || !is_alnum(s[0]))
-		return false;
-	for (i = 1; i < len; i++)
-		if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '-' &&
-		    s[i] != '.')
-			return false;
-	return true;
 }
 
 /* ext-value = 1*(%x21-3A / %x3C / %x3E-7E) */
@@ -102,7 +88,7 @@ record_fields(const char *s, size_t len, size_t vlen, field_fn fn, void *arg,
 		if (end == start)
 			return why_fail(why, whylen, "empty field");
 		if ((eq = memchr(s + start, '=', end - start)) == NULL ||
-		    !valid_ext_name(s + start, (size_t)(eq - s) - start))
+		    !policy_valid_ext_name(s + start, (size_t)(eq - s) - start))
 			return why_fail(why, whylen, "invalid field \"%.*s\"",
 			    (int)(end - start > 40 ? 40 : end - start),
 			    s + start);

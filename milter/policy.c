@@ -93,9 +93,12 @@ valid_mx_pattern(const char *s, size_t len)
 	return valid_domain(s, len);
 }
 
-/* RFC 8461: ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".") */
-static bool
-valid_ext_name(const char *s, size_t len)
+/*
+ * RFC 8461: ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."),
+ * the same rule for policy keys (3.2) and TXT record fields (3.1).
+ */
+bool
+policy_valid_ext_name(const char *s, size_t len)
 {
 	size_t i;
 
@@ -231,7 +234,7 @@ parse_line(struct parse_state *ps, const char *s, size_t len)
 		return parse_max_age(ps, v, vlen);
 	if (klen == 2 && memcmp(s, "mx", 2) == 0)
 		return add_mx(ps, v, vlen);
-	if (!valid_ext_name(s, klen))
+	if (!policy_valid_ext_name(s, klen))
 		return parse_error(ps, "invalid key");
 	if (!valid_ext_value(v, vlen))
 		return parse_error(ps, "invalid value");

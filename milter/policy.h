@@ -49,6 +49,8 @@ int	 policy_load(const char *path, struct sts_policy *out,
 void	 policy_free(struct sts_policy *);
 bool	 policy_mx_match(const char *pattern, const char *host);
 bool	 policy_host_allowed(const struct sts_policy *, const char *host);
+/* An RFC 8461 extension name (policy key or TXT record field name). */
+bool	 policy_valid_ext_name(const char *s, size_t len);
 
 /* "enforce", "testing", "off" (milter spelling); policy files say "none". */
 const char	*sts_mode_name(enum sts_mode);
