@@ -6,6 +6,10 @@
  * Messages are plain text chosen by the program; values that came from the
  * network must go through escape.h first.
  *
+ * log_start_writer() hands lines to a writer thread from then on (the
+ * daemon calls it before libmilter starts); log_flush() waits until every
+ * queued line is written (before exit).
+ *
  * Failure modes: none reported; a message longer than 4 KiB is cut.
  */
 #ifndef MTASTS_LOG_H
@@ -15,6 +19,8 @@
 
 void	log_open(const char *ident, int facility, bool to_stderr);
 void	log_set_level(int level);
+int	log_start_writer(void);
+void	log_flush(void);
 int	log_get_level(void);
 int	log_level_parse(const char *name);	/* -1 when unknown */
 const char *log_level_name(int level);

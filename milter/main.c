@@ -194,6 +194,8 @@ run_daemon(const struct options *o, struct conf *c)
 		exit(1);
 	}
 	conf_install(c);
+	if (log_start_writer() != 0)
+		fatal("cannot start the log writer thread");
 	if (signals_start(o->config, o->level != NULL) != 0)
 		fatal("cannot start the signal thread");
 	log_notice("started: socket %s, global mode %s, %zu domain block(s)",

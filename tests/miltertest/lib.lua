@@ -365,9 +365,22 @@ function T.expect_log(id, fields, prefix)
 	    "\n" .. dump(id), 0)
 end
 
--- No decision line of `id` includes `fields`.  Decision lines are written
--- before the reply is sent, so once the reply is in this is final.
+-- The daemon hands log lines to a writer thread, in order: once a line
+-- logged after a reply is in the file, every line logged before it is too.
+-- A TLS transaction on a connection of its own always logs action=accept.
+local barriers = 0
+function T.log_barrier()
+	barriers = barriers + 1
+	local id = "BARRIER" .. barriers
+	local conn = T.open({ ip = "198.51.100.250" })
+	T.mail(conn, { id = id, tls = T.TLS13 })
+	T.expect_log(id, { action = "accept" })
+	T.close(conn)
+end
+
+-- No decision line of `id` includes `fields` (final after a barrier).
 function T.expect_no_log(id, fields)
+	T.log_barrier()
 	for _, x in ipairs(T.lines(id)) do
 		if matches(x.kv, fields) then
 			error("unexpected log line " .. id .. ": " .. x.raw, 0)
@@ -377,6 +390,7 @@ end
 
 function T.count_log(id, fields)
 	local n = 0
+	T.log_barrier()
 	for _, x in ipairs(T.lines(id)) do
 		if matches(x.kv, fields) then
 			n = n + 1
