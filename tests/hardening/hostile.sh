@@ -98,7 +98,9 @@ if [ ! -x "$driver" ]; then
 	# shellcheck disable=SC2046,SC2086
 	if ! ${CC:-cc} -std=gnu11 -D_GNU_SOURCE -O1 -g -I"$bench" \
 	    $(pkg-config --cflags milter 2>/dev/null) -o "$driver" \
-	    "$here/hostile.c" "$bench/mtclient.c" $extra -pthread \
+	    "$here/hostile.c" "$here/hostile_input.c" \
+	    "$here/hostile_failclosed.c" "$here/hostile_conn.c" \
+	    "$bench/mtclient.c" $extra -pthread \
 	    >"$work/cc.log" 2>&1; then
 		diag "$(cat "$work/cc.log")"
 		bail "cannot build the hostile driver"
