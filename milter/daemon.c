@@ -173,5 +173,5 @@ daemon_cleanup(void)
 		log_warn("cannot remove pidfile %s: %s", cleanup_pidfile,
 		    strerror(errno));
 	log_notice("stopped");
-	log_flush();
+	log_stop_writer();
 }

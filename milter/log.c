@@ -1,5 +1,7 @@
 /*
- * log.c - logging to syslog, and to stderr when running in the foreground.
+ * log.c - log levels, the log functions and the queue to the writer thread.
+ *
+ * Where lines go (syslog, stderr) is logsink.c's job.
  *
  * The level filter is applied here rather than with setlogmask() so that
  * the stderr copy honours it too.  The level is an atomic: a reload may
@@ -16,23 +18,28 @@
 #include <time.h>
 
 #include "log.h"
+#include "logsink.h"
 
 #define LOG_MSG_MAX	4096
 #define LOG_QUEUE_LEN	256
 
+#define LOG_COALESCE_NS	2000000	/* 2 ms: see log_writer() */
+
 struct log_entry {
 	int	level;
+	size_t	len;
 	char	msg[LOG_MSG_MAX];
 };
 
 static atomic_int	log_level = LOG_INFO;
-static bool		log_to_stderr;
 static atomic_bool	q_async;
 static pthread_mutex_t	q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	q_nonempty = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t	q_changed = PTHREAD_COND_INITIALIZER;
 static struct log_entry	q_entries[LOG_QUEUE_LEN];
 static size_t		q_head, q_count;
+static bool		q_writer_idle, q_stopping, q_writer_gone;
+static pthread_t	q_writer;
 
 static const struct {
 	const char	*name;
@@ -59,8 +66,9 @@ static const struct {
 void
 log_open(const char *ident, int facility, bool to_stderr)
 {
-	log_to_stderr = to_stderr;
+	/* syslog(3) stays open for libmilter's own messages. */
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	logsink_open(_PATH_LOG, ident, facility, to_stderr);
 }
 
 void
@@ -109,42 +117,76 @@ log_facility_parse(const char *name)
 	return -1;
 }
 
+/* Serialises the sink between the writer thread and start-up code. */
+static pthread_mutex_t	sink_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 log_emit(int level, const char *msg)
 {
-	syslog(level, "%s", msg);
-	if (log_to_stderr) {
-		/* One fprintf per line, so threads do not interleave. */
-		(void)fprintf(stderr, "mtasts-milter: %s\n", msg);
-	}
+	struct log_line line = { level, msg, strlen(msg) };
+
+	pthread_mutex_lock(&sink_lock);
+	logsink_write(&line, 1);
+	pthread_mutex_unlock(&sink_lock);
 }
 
 /*
  * Once the daemon runs, lines go through a bounded queue to one writer
- * thread: glibc's syslog() takes a process-wide lock around its system
- * calls, and milter threads queueing behind it cost more than the work
- * they log.  A full queue makes the caller wait: no line is ever dropped.
+ * thread: milter threads must not queue behind each other's system calls
+ * (glibc's syslog() took a process-wide lock around them).  The writer
+ * takes whatever has queued up, up to LOGSINK_BATCH lines, and writes it
+ * with one system call per sink.  A full queue makes the caller wait: no
+ * line is ever dropped.
+ *
+ * Producers wake the writer only when it sleeps on an empty queue, and
+ * the writer then lets LOG_COALESCE_NS pass before it takes the batch, so
+ * that a busy milter wakes it a few hundred times a second rather than
+ * once per mail.  Lines are at most that much late; log_flush() still
+ * waits for all of them.
  */
 static void *
 log_writer(void *arg)
 {
+	static const struct timespec coalesce = { 0, LOG_COALESCE_NS };
+	struct log_line batch[LOGSINK_BATCH];
 	struct log_entry *e;
-	int level;
-	char msg[LOG_MSG_MAX];
+	size_t n, i;
 
 	(void)arg;
 	pthread_mutex_lock(&q_lock);
 	for (;;) {
-		while (q_count == 0)
-			pthread_cond_wait(&q_nonempty, &q_lock);
-		e = &q_entries[q_head];
-		level = e->level;
-		memcpy(msg, e->msg, sizeof(msg));
+		if (q_count == 0) {
+			q_writer_idle = true;
+			while (q_count == 0 && !q_stopping)
+				pthread_cond_wait(&q_nonempty, &q_lock);
+			if (q_count == 0) {
+				q_writer_gone = true;
+				pthread_mutex_unlock(&q_lock);
+				return NULL;
+			}
+			pthread_mutex_unlock(&q_lock);
+			(void)nanosleep(&coalesce, NULL);
+			pthread_mutex_lock(&q_lock);
+		}
+		/* Slots [q_head, q_head + n) are ours until q_head moves. */
+		n = q_count;
+		if (n > LOG_QUEUE_LEN - q_head)
+			n = LOG_QUEUE_LEN - q_head;
+		if (n > LOGSINK_BATCH)
+			n = LOGSINK_BATCH;
+		for (i = 0; i < n; i++) {
+			e = &q_entries[q_head + i];
+			batch[i].level = e->level;
+			batch[i].msg = e->msg;
+			batch[i].len = e->len;
+		}
 		pthread_mutex_unlock(&q_lock);
-		log_emit(level, msg);
+		pthread_mutex_lock(&sink_lock);
+		logsink_write(batch, n);
+		pthread_mutex_unlock(&sink_lock);
 		pthread_mutex_lock(&q_lock);
-		q_head = (q_head + 1) % LOG_QUEUE_LEN;
-		q_count--;
+		q_head = (q_head + n) % LOG_QUEUE_LEN;
+		q_count -= n;
 		pthread_cond_broadcast(&q_changed);
 	}
 	return NULL;
@@ -153,13 +195,28 @@ log_writer(void *arg)
 int
 log_start_writer(void)
 {
-	pthread_t tid;
-
-	if (pthread_create(&tid, NULL, log_writer, NULL) != 0)
+	if (pthread_create(&q_writer, NULL, log_writer, NULL) != 0)
 		return -1;
-	(void)pthread_detach(tid);
 	atomic_store(&q_async, true);
 	return 0;
+}
+
+/*
+ * Lets the writer drain the queue and end; later lines are written by
+ * their caller.  A line queued before the writer ended is still written by
+ * it, so none is lost and each thread's lines stay in order.
+ */
+void
+log_stop_writer(void)
+{
+	if (!atomic_load(&q_async))
+		return;
+	pthread_mutex_lock(&q_lock);
+	q_stopping = true;
+	pthread_cond_signal(&q_nonempty);
+	pthread_mutex_unlock(&q_lock);
+	(void)pthread_join(q_writer, NULL);
+	atomic_store(&q_async, false);
 }
 
 void
@@ -168,24 +225,33 @@ log_flush(void)
 	if (!atomic_load(&q_async))
 		return;
 	pthread_mutex_lock(&q_lock);
-	while (q_count > 0)
+	while (q_count > 0 && !q_writer_gone)
 		pthread_cond_wait(&q_changed, &q_lock);
 	pthread_mutex_unlock(&q_lock);
 }
 
 static void
-log_enqueue(int level, const char *msg)
+log_enqueue(int level, const char *msg, size_t len)
 {
 	struct log_entry *e;
 
 	pthread_mutex_lock(&q_lock);
-	while (q_count == LOG_QUEUE_LEN)
+	while (q_count == LOG_QUEUE_LEN && !q_writer_gone)
 		pthread_cond_wait(&q_changed, &q_lock);
+	if (q_writer_gone) {
+		pthread_mutex_unlock(&q_lock);
+		log_emit(level, msg);
+		return;
+	}
 	e = &q_entries[(q_head + q_count) % LOG_QUEUE_LEN];
 	e->level = level;
-	(void)snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	memcpy(e->msg, msg, len + 1);
+	e->len = len;
 	q_count++;
-	pthread_cond_signal(&q_nonempty);
+	if (q_writer_idle) {
+		q_writer_idle = false;
+		pthread_cond_signal(&q_nonempty);
+	}
 	pthread_mutex_unlock(&q_lock);
 }
 
@@ -196,12 +262,16 @@ static void
 log_vwrite(int level, const char *fmt, va_list ap)
 {
 	char msg[LOG_MSG_MAX];
+	int n;
 
 	if (level > atomic_load(&log_level))
 		return;
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
 	if (atomic_load(&q_async))
-		log_enqueue(level, msg);
+		log_enqueue(level, msg, (size_t)n < sizeof(msg) ? (size_t)n :
+		    sizeof(msg) - 1);
 	else
 		log_emit(level, msg);
 }

@@ -8,7 +8,8 @@
  *
  * log_start_writer() hands lines to a writer thread from then on (the
  * daemon calls it before libmilter starts); log_flush() waits until every
- * queued line is written (before exit).
+ * queued line is written (before exit); log_stop_writer() also ends the
+ * thread (at exit), after which lines are written by their caller.
  *
  * Failure modes: none reported; a message longer than 4 KiB is cut.
  */
@@ -21,6 +22,7 @@ void	log_open(const char *ident, int facility, bool to_stderr);
 void	log_set_level(int level);
 int	log_start_writer(void);
 void	log_flush(void);
+void	log_stop_writer(void);
 int	log_get_level(void);
 int	log_level_parse(const char *name);	/* -1 when unknown */
 const char *log_level_name(int level);

@@ -59,6 +59,7 @@ case("hostile {j} and i: no CR/LF, ';' or spaces reach the Received field", func
 	    "by evil.exampleX-Injectedyes (mtasts-milter)\n\twith ESMTPS " ..
 	    "(requiretls) id O05X-Bad1comment;\n\t")
 	check(not v:find("\r", 1, true), "CR in the Received field")
+	T.log_barrier()
 	local log = T.read_log()
 	check(not log:find("\r", 1, true), "raw CR in the log")
 	check(not log:find("\nX%-Bad"), "the queue id started a new log line")

@@ -70,7 +70,7 @@ case("TLS session: every recipient accepted, one accept line at MAIL", function(
 	    "RCPT postmaster")
 	T.finish(conn)
 	T.expect_log("R05", { action = "accept", stage = "mail" })
-	eq(#T.lines("R05"), 1, "number of log lines")
+	eq(T.count_log("R05", {}), 1, "number of log lines")
 end)
 
 case("per-RCPT state: a rejected RCPT does not taint the next transaction", function()

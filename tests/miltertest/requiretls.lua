@@ -134,6 +134,7 @@ case("queue id only at end of message (Postfix): Received id from EOM, log NOQUE
 	tls_mail(conn, "", { "REQUIRETLS" }, { from = "<q12@example.net>" })
 	T.finish_expect_received(conn, head("4XyZ"), nil, { "i", "4XyZ" })
 	local found
+	T.log_barrier()
 	for _, x in ipairs(T.lines("NOQUEUE")) do
 		if x.kv.from == "<q12@example.net>" then
 			found = x.kv
