@@ -7,11 +7,14 @@
 #       turn (A B A B, RUNS runs each, medians), over a unix socket and over
 #       inet loopback, at concurrency 1, 16 and 64, with our milter in
 #       testing and in enforce mode.  Prints one table row per mode, socket
-#       and concurrency.  TX transactions per run (default 10000).
-#   bench.sh --postfix [--quick] [-m MSGS] [-c CONC]
-#       a private Postfix on 127.0.0.1 with no milter, the null milter and
-#       ours (testing mode): messages/s for plaintext (smtp-source) and
-#       STARTTLS (smtpload.py, python smtplib: smtp-source has no STARTTLS).
+#       and concurrency.  TX transactions per run (default 20000).
+#   bench.sh --postfix [--quick] [-m MSGS] [-c CONC] [-r RUNS]
+#       a private Postfix on 127.0.0.1 with three smtpd listeners: no
+#       milter, the null milter and ours (testing mode).  Each run sends
+#       MSGS (default 3000) messages to each listener in turn, the order
+#       rotating from run to run, RUNS (default 5) runs: medians of
+#       messages/s for plaintext (smtp-source) and STARTTLS (smtpload.py,
+#       python smtplib: smtp-source has no STARTTLS), and ours / null.
 #   bench.sh --memory [--quick] [-n TX] [-i IDLE]
 #       milter RSS with IDLE (default 1000) idle sessions, and RSS before and
 #       after a long run of TX (default 1000000) transactions.
@@ -214,7 +217,7 @@ proto_group() { # MODE KIND
 }
 
 run_proto() {
-	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=10000; }
+	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=20000; }
 	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
 	echo "milter protocol: $tx transactions per run, $runs runs each" \
 	    "(A B alternating), medians; 70% TLS sessions, 1-3 rcpts, 4 KiB body"
@@ -266,8 +269,7 @@ run_memory() {
 
 # --- Postfix -----------------------------------------------------------------
 
-pf_setup() {
-	local port=$1
+pf_setup() { # PORT_NONE PORT_NULL MILTER_NULL PORT_OURS MILTER_OURS
 	pfdir=$work/pf
 	mkdir -p "$pfdir" "$work/pfq" "$work/pfdata"
 	chown postfix "$work/pfdata"
@@ -300,8 +302,14 @@ pf_setup() {
 	milter_default_action = tempfail
 	smtpd_milters =
 	EOF
+	# One Postfix, one smtpd listener per milter setting: no restart
+	# between the measurements of a round.
 	{
-		echo "127.0.0.1:$port inet n - n - - smtpd"
+		echo "127.0.0.1:$1 inet n - n - - smtpd"
+		echo "127.0.0.1:$2 inet n - n - - smtpd" \
+		    "-o smtpd_milters=$3"
+		[ -n "$4" ] && echo "127.0.0.1:$4 inet n - n - - smtpd" \
+		    "-o smtpd_milters=$5"
 		cat "$here/../mta/postfix-master.cf"
 	} >"$pfdir/master.cf"
 	postfix -c "$pfdir" set-permissions >/dev/null 2>&1
@@ -319,14 +327,6 @@ pf_ready() { # PORT: poll for the 220 banner, at most 15 s
 	return 1
 }
 
-pf_start() { # PORT MILTERS
-	postconf -c "$pfdir" -e "smtpd_milters = $2" || die "postconf failed"
-	postfix -c "$pfdir" start >/dev/null 2>&1 || {
-		tail -5 "$work/postfix.log" >&2; die "postfix did not start"; }
-	pf_ready "$1" || { tail -5 "$work/postfix.log" >&2;
-		die "postfix not answering on 127.0.0.1:$1"; }
-}
-
 pf_stop() {
 	postfix -c "$pfdir" stop >/dev/null 2>&1
 	for _ in $(seq 200); do
@@ -335,48 +335,73 @@ pf_stop() {
 	done
 }
 
-pf_measure() { # LABEL PORT
-	local t0 t1 n=$msgs out f1='' f2=''
+# pf_measure NAME PORT: one plaintext (smtp-source) and one STARTTLS
+# (smtpload.py) run; appends msg/s to $work/pf-NAME.plain and .tls.
+pf_measure() {
+	local t0 t1 out
 	t0=$(date +%s%N)
-	smtp-source -s "$conc" -m "$n" -l 4096 -f sender@example.net \
+	smtp-source -s "$conc" -m "$msgs" -l 4096 -f sender@example.net \
 	    -t user@bench.example "127.0.0.1:$2" 2>>"$work/smtp-source.err" ||
-	    f1='!'
+	    pf_flag='!'
 	t1=$(date +%s%N)
-	out=$(python3 "$SMTPLOAD" -c "$conc" -m "$n" "127.0.0.1:$2" \
-	    2>>"$work/smtpload.err") || f2='!'
-	printf "%-22s %12s %12s\n" "$1" \
-	    "$(awk -v n="$n" -v d=$(( t1 - t0 )) 'BEGIN {
-	    printf "%.1f", n / (d / 1e9) }')$f1" "$(kv mps "$out")$f2"
+	awk -v n="$msgs" -v d=$(( t1 - t0 )) 'BEGIN {
+	    printf "%.1f\n", n / (d / 1e9) }' >>"$work/pf-$1.plain"
+	out=$(python3 "$SMTPLOAD" -c "$conc" -m "$msgs" "127.0.0.1:$2" \
+	    2>>"$work/smtpload.err") || pf_flag='!'
+	kv mps "$out" >>"$work/pf-$1.tls"
+	echo "postfix $1 run plain=$(tail -1 "$work/pf-$1.plain")" \
+	    "tls=$(tail -1 "$work/pf-$1.tls")" >>"$work/raw.log"
 }
 
 run_postfix() {
 	command -v postfix >/dev/null || die "postfix is not installed"
 	command -v smtp-source >/dev/null || die "smtp-source is not installed"
-	[ -n "$msgs" ] || { [ $quick = 1 ] && msgs=200 || msgs=5000; }
-	local port so sn op np po pn
-	port=$(free_port); po=$(free_port); pn=$(free_port)
-	pf_setup "$port"
-	so="inet:$po@127.0.0.1"; sn="inet:$pn@127.0.0.1"
-	start_null "$sn" "$work/pf-null.log"; np=$started_pid
+	[ -n "$msgs" ] || { [ $quick = 1 ] && msgs=200 || msgs=3000; }
+	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
+	local ports=() names=(none null) so sn i j k n
+	for i in 0 1 2 3 4; do ports+=("$(free_port)"); done
+	sn="inet:127.0.0.1:${ports[3]}"; so=
+	start_null "inet:${ports[3]}@127.0.0.1" "$work/pf-null.log"
 	if [ $have_ours = 1 ]; then
-		start_ours testing "$so" "$work/pf-ours.log"; op=$started_pid
+		so="inet:127.0.0.1:${ports[4]}"
+		start_ours testing "inet:${ports[4]}@127.0.0.1" \
+		    "$work/pf-ours.log"
+		names+=(ours)
 	fi
-	echo "Postfix on 127.0.0.1:$port, $msgs messages of 4 KiB," \
-	    "$conc sessions in parallel, one message per session"
+	pf_setup "${ports[0]}" "${ports[1]}" "$sn" \
+	    "$([ -n "$so" ] && echo "${ports[2]}")" "$so"
+	postfix -c "$pfdir" start >/dev/null 2>&1 || {
+		tail -5 "$work/postfix.log" >&2; die "postfix did not start"; }
+	for i in "${!names[@]}"; do
+		pf_ready "${ports[$i]}" || { tail -5 "$work/postfix.log" >&2;
+			die "postfix not answering on 127.0.0.1:${ports[$i]}"; }
+	done
+	echo "Postfix on 127.0.0.1, $msgs messages of 4 KiB per run," \
+	    "$conc sessions in parallel, one message per session;" \
+	    "$runs runs each, the order rotating, medians"
+	pf_flag=
+	n=${#names[@]}
+	for i in $(seq 0 $(( runs - 1 ))); do
+		for j in $(seq 0 $(( n - 1 ))); do
+			k=$(( (i + j) % n ))
+			pf_measure "${names[$k]}" "${ports[$k]}"
+		done
+	done
+	pf_stop
 	printf "%-22s %12s %12s\n" milter "plain_msg/s" "tls_msg/s"
-	pf_start "$port" ""
-	pf_measure "none" "$port"
-	pf_stop
-	pf_start "$port" "inet:127.0.0.1:$pn"
-	pf_measure "null milter" "$port"
-	pf_stop
-	if [ $have_ours = 1 ]; then
-		pf_start "$port" "inet:127.0.0.1:$po"
-		pf_measure "mtasts-milter testing" "$port"
-		pf_stop
-	fi
-	echo "('!' = the client saw failures: rerun with BENCH_KEEP=1 and read" \
-	    "smtp-source.err, smtpload.err, postfix.log)"
+	for k in "${names[@]}"; do
+		printf "%-22s %12s %12s\n" "$k" \
+		    "$(median <"$work/pf-$k.plain")" \
+		    "$(median <"$work/pf-$k.tls")"
+	done
+	[ $have_ours = 1 ] && printf "%-22s %12s %12s\n" "ratio ours/null" \
+	    "$(ratio "$(median <"$work/pf-ours.plain")" \
+	    "$(median <"$work/pf-null.plain")")" \
+	    "$(ratio "$(median <"$work/pf-ours.tls")" \
+	    "$(median <"$work/pf-null.tls")")"
+	echo "(ours in testing mode; '!' = the client saw failures:$pf_flag" \
+	    "rerun with BENCH_KEEP=1 and read smtp-source.err, smtpload.err," \
+	    "postfix.log)"
 	echo "postfix milter warnings: $(grep -c \
 	    'milter-reject\|warning:.*milter' "$work/postfix.log")"
 }
