@@ -139,10 +139,11 @@ log_emit(int level, const char *msg)
  * line is ever dropped.
  *
  * Producers wake the writer only when it sleeps on an empty queue, and
- * the writer then lets LOG_COALESCE_NS pass before it takes the batch, so
- * that a busy milter wakes it a few hundred times a second rather than
- * once per mail.  Lines are at most that much late; log_flush() still
- * waits for all of them.
+ * the writer then lets LOG_COALESCE_NS pass before it takes the batch; it
+ * goes back to sleep only after a whole window without a line, so that a
+ * busy milter never has to wake it and an idle one is not woken by it.
+ * Lines are at most that much late; log_flush() still waits for all of
+ * them.
  */
 static void *
 log_writer(void *arg)
@@ -151,10 +152,20 @@ log_writer(void *arg)
 	struct log_line batch[LOGSINK_BATCH];
 	struct log_entry *e;
 	size_t n, i;
+	bool wrote = false;
 
 	(void)arg;
 	pthread_mutex_lock(&q_lock);
 	for (;;) {
+		if (q_count == 0 && wrote) {
+			/* Look once more before sleeping: under steady load
+			 * producers then never have to wake the writer. */
+			wrote = false;
+			pthread_mutex_unlock(&q_lock);
+			(void)nanosleep(&coalesce, NULL);
+			pthread_mutex_lock(&q_lock);
+			continue;
+		}
 		if (q_count == 0) {
 			q_writer_idle = true;
 			while (q_count == 0 && !q_stopping)
@@ -185,6 +196,7 @@ log_writer(void *arg)
 		logsink_write(batch, n);
 		pthread_mutex_unlock(&sink_lock);
 		pthread_mutex_lock(&q_lock);
+		wrote = true;
 		q_head = (q_head + n) % LOG_QUEUE_LEN;
 		q_count -= n;
 		pthread_cond_broadcast(&q_changed);
