@@ -4,10 +4,11 @@
 # Modes:
 #   bench.sh [--quick] [-n TX] [-r RUNS]
 #       milter protocol: loadgen drives our milter and the null milter in
-#       turn (A B A B, RUNS runs each, medians), over a unix socket and over
-#       inet loopback, at concurrency 1, 16 and 64, with our milter in
-#       testing and in enforce mode.  Prints one table row per mode, socket
-#       and concurrency.  TX transactions per run (default 20000).
+#       turn (A B, B A, ...: RUNS runs each, medians), over a unix socket
+#       and over inet loopback, at concurrency 1, 16 and 64, with our
+#       milter in testing and in enforce mode.  Prints one table row per
+#       mode, socket and concurrency.  TX transactions per run (default
+#       20000).
 #   bench.sh --postfix [--quick] [-m MSGS] [-c CONC] [-r RUNS]
 #       a private Postfix on 127.0.0.1 with three smtpd listeners: no
 #       milter, the null milter and ours (testing mode).  Each run sends
@@ -112,14 +113,15 @@ forget_pid() {
 	pids=("${keep[@]}")
 }
 
-# A loopback port nobody listens on (bounded search).
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$(( 20000 + (RANDOM % 20000) ))
-		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-	done
-	die "no free port"
+# N distinct loopback ports that no socket uses, chosen by the kernel
+# (bound together, so they differ), one per line.  Probing with a connect
+# is not enough: a port can be some connection's local end.
+free_ports() {
+	python3 -c 'import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
+for x in s: x.bind(("127.0.0.1", 0))
+print("\n".join(str(x.getsockname()[1]) for x in s))' "$1" ||
+	    die "no free port"
 }
 
 # libmilter socket spec for KIND (unix|inet) and NAME.
@@ -127,7 +129,7 @@ sock_spec() {
 	if [ "$1" = unix ]; then
 		echo "unix:$work/$2.sock"
 	else
-		echo "inet:$(free_port)@127.0.0.1"
+		echo "inet:$(free_ports 1)@127.0.0.1"
 	fi
 }
 
@@ -178,8 +180,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" ||
 
 # --- milter protocol ---------------------------------------------------------
 
+# proto_once WHO(o|n) MODE KIND CONC RUN: one loadgen run, its raw line
+# kept and its figures added to $work/WHO.tps and WHO.p99.
+proto_once() {
+	local who=$1 m=$2 k=$3 c=$4 i=$5 name sock pid line
+	if [ "$who" = o ]; then name=ours sock=$so pid=$op
+	else name=null sock=$sn pid=$np; fi
+	line=$(run_lg "$sock" "$pid" "$c" "$tx" "$i")
+	echo "$name $m $k c=$c $line" >>"$work/raw.log"
+	kv tps "$line" >>"$work/$who.tps"
+	kv p99_ms "$line" >>"$work/$who.p99"
+	[ "$(kv errors "$line")" = 0 ] || flag='!'
+}
+
 proto_group() { # MODE KIND
-	local m=$1 k=$2 so sn op np c line flag i
+	local m=$1 k=$2 so sn op np c flag i who
 	local ot nt o9 n9
 	sn=$(sock_spec "$k" null)
 	start_null "$sn" "$work/null-$m-$k.log"; np=$started_pid
@@ -190,19 +205,12 @@ proto_group() { # MODE KIND
 	for c in 1 16 64; do
 		: >"$work/o.tps"; : >"$work/n.tps"; : >"$work/o.p99"
 		: >"$work/n.p99"; flag=
+		# A B, B A, ...: neither milter always runs first.
 		for i in $(seq "$runs"); do
-			if [ $have_ours = 1 ]; then
-				line=$(run_lg "$so" "$op" $c "$tx" "$i")
-				echo "ours $m $k c=$c $line" >>"$work/raw.log"
-				kv tps "$line" >>"$work/o.tps"
-				kv p99_ms "$line" >>"$work/o.p99"
-				[ "$(kv errors "$line")" = 0 ] || flag='!'
-			fi
-			line=$(run_lg "$sn" "$np" $c "$tx" "$i")
-			echo "null $m $k c=$c $line" >>"$work/raw.log"
-			kv tps "$line" >>"$work/n.tps"
-			kv p99_ms "$line" >>"$work/n.p99"
-			[ "$(kv errors "$line")" = 0 ] || flag='!'
+			for who in $( (( i % 2 )) && echo o n || echo n o); do
+				[ "$who" = n ] || [ $have_ours = 1 ] || continue
+				proto_once "$who" "$m" "$k" "$c" "$i"
+			done
 		done
 		ot=$(median <"$work/o.tps"); nt=$(median <"$work/n.tps")
 		o9=$(median <"$work/o.p99"); n9=$(median <"$work/n.p99")
@@ -220,7 +228,7 @@ run_proto() {
 	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=20000; }
 	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
 	echo "milter protocol: $tx transactions per run, $runs runs each" \
-	    "(A B alternating), medians; 70% TLS sessions, 1-3 rcpts, 4 KiB body"
+	    "(A B, B A, ...), medians; 70% TLS sessions, 1-3 rcpts, 4 KiB body"
 	printf "%-8s %-6s %5s %11s %11s %6s %9s %9s %6s\n" mode socket conc \
 	    "ours_tx/s" "null_tx/s" ratio "ours_p99" "null_p99" ratio
 	local m k
@@ -359,7 +367,8 @@ run_postfix() {
 	[ -n "$msgs" ] || { [ $quick = 1 ] && msgs=200 || msgs=3000; }
 	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
 	local ports=() names=(none null) so sn i j k n
-	for i in 0 1 2 3 4; do ports+=("$(free_port)"); done
+	mapfile -t ports < <(free_ports 5)
+	[ "${#ports[@]}" -eq 5 ] || die "no free ports"
 	sn="inet:127.0.0.1:${ports[3]}"; so=
 	start_null "inet:${ports[3]}@127.0.0.1" "$work/pf-null.log"
 	if [ $have_ours = 1 ]; then
