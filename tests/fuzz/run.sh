@@ -38,7 +38,7 @@ sources() {
 	policy)   echo "$src/policy.c" ;;
 	config)   echo "$src/conf.c $src/conf_scan.c $src/conf_values.c" \
 	              "$src/conf_print.c $src/policy.c $src/netlist.c" \
-	              "$src/log.c $src/engine.c" ;;
+	              "$src/log.c $src/logsink.c $src/engine.c" ;;
 	netlist)  echo "$src/netlist.c" ;;
 	escape)   echo "$src/escape.c" ;;
 	received) echo "$src/received.c" ;;
