@@ -40,6 +40,8 @@ static struct log_entry	q_entries[LOG_QUEUE_LEN];
 static size_t		q_head, q_count;
 static bool		q_writer_idle, q_stopping, q_writer_gone;
 static pthread_t	q_writer;
+/* Serialises the sink between the writer thread and other callers. */
+static pthread_mutex_t	sink_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const struct {
 	const char	*name;
@@ -68,7 +70,9 @@ log_open(const char *ident, int facility, bool to_stderr)
 {
 	/* syslog(3) stays open for libmilter's own messages. */
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	pthread_mutex_lock(&sink_lock);
 	logsink_open(_PATH_LOG, ident, facility, to_stderr);
+	pthread_mutex_unlock(&sink_lock);
 }
 
 void
@@ -116,9 +120,6 @@ log_facility_parse(const char *name)
 			return facility_names[i].facility;
 	return -1;
 }
-
-/* Serialises the sink between the writer thread and start-up code. */
-static pthread_mutex_t	sink_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 log_emit(int level, const char *msg)
