@@ -122,9 +122,9 @@ log_facility_parse(const char *name)
 }
 
 static void
-log_emit(int level, const char *msg)
+log_emit(int level, const char *msg, size_t len)
 {
-	struct log_line line = { level, msg, strlen(msg) };
+	struct log_line line = { level, msg, len };
 
 	pthread_mutex_lock(&sink_lock);
 	logsink_write(&line, 1);
@@ -158,27 +158,25 @@ log_writer(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&q_lock);
 	for (;;) {
-		if (q_count == 0 && wrote) {
-			/* Look once more before sleeping: under steady load
-			 * producers then never have to wake the writer. */
+		if (q_count == 0) {
+			/* Just after a batch, look once more before sleeping:
+			 * under steady load producers never wake the writer. */
+			if (!wrote) {
+				q_writer_idle = true;
+				while (q_count == 0 && !q_stopping)
+					pthread_cond_wait(&q_nonempty, &q_lock);
+				if (q_count == 0) {
+					q_writer_gone = true;
+					pthread_mutex_unlock(&q_lock);
+					return NULL;
+				}
+			}
 			wrote = false;
 			pthread_mutex_unlock(&q_lock);
 			(void)nanosleep(&coalesce, NULL);
 			pthread_mutex_lock(&q_lock);
-			continue;
-		}
-		if (q_count == 0) {
-			q_writer_idle = true;
-			while (q_count == 0 && !q_stopping)
-				pthread_cond_wait(&q_nonempty, &q_lock);
-			if (q_count == 0) {
-				q_writer_gone = true;
-				pthread_mutex_unlock(&q_lock);
-				return NULL;
-			}
-			pthread_mutex_unlock(&q_lock);
-			(void)nanosleep(&coalesce, NULL);
-			pthread_mutex_lock(&q_lock);
+			if (q_count == 0)
+				continue;
 		}
 		/* Slots [q_head, q_head + n) are ours until q_head moves. */
 		n = q_count;
@@ -253,7 +251,7 @@ log_enqueue(int level, const char *msg, size_t len)
 		pthread_cond_wait(&q_changed, &q_lock);
 	if (q_writer_gone) {
 		pthread_mutex_unlock(&q_lock);
-		log_emit(level, msg);
+		log_emit(level, msg, len);
 		return;
 	}
 	e = &q_entries[(q_head + q_count) % LOG_QUEUE_LEN];
@@ -275,6 +273,7 @@ static void
 log_vwrite(int level, const char *fmt, va_list ap)
 {
 	char msg[LOG_MSG_MAX];
+	size_t len;
 	int n;
 
 	if (level > atomic_load(&log_level))
@@ -282,11 +281,11 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0)
 		return;
+	len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
 	if (atomic_load(&q_async))
-		log_enqueue(level, msg, (size_t)n < sizeof(msg) ? (size_t)n :
-		    sizeof(msg) - 1);
+		log_enqueue(level, msg, len);
 	else
-		log_emit(level, msg);
+		log_emit(level, msg, len);
 }
 
 #define LOG_FUNCTION(name, level)				\
