@@ -23,14 +23,14 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
-#include "callbacks.h"
-#include "check.h"
-#include "conf.h"
-#include "daemon.h"
-#include "log.h"
-#include "report.h"
-#include "signals.h"
-#include "stats.h"
+#include "daemon/callbacks.h"
+#include "probe/probe.h"
+#include "core/conf.h"
+#include "daemon/daemon.h"
+#include "lib/log.h"
+#include "report/report.h"
+#include "daemon/signals.h"
+#include "daemon/stats.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/mtasts-milter.conf"
 #define MAX_CHECK_DOMAINS 64

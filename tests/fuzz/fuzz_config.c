@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "engine.h"
+#include "core/conf.h"
+#include "core/engine.h"
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
+#include "lib/escape.h"
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netlist.h"
+#include "lib/netlist.h"
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\

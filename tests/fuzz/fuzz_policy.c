@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "core/policy.h"
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\

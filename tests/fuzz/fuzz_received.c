@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "received.h"
+#include "daemon/received.h"
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\

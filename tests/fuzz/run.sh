@@ -35,13 +35,11 @@ echo "1..$#"
 
 sources() {
 	case $1 in
-	policy)   echo "$src/policy.c" ;;
-	config)   echo "$src/conf.c $src/conf_scan.c $src/conf_values.c" \
-	              "$src/conf_print.c $src/policy.c $src/netlist.c" \
-	              "$src/log.c $src/logsink.c $src/engine.c" ;;
-	netlist)  echo "$src/netlist.c" ;;
-	escape)   echo "$src/escape.c" ;;
-	received) echo "$src/received.c" ;;
+	policy)   echo "$src/core/policy.c" ;;
+	config)   echo "$src"/core/*.c "$src"/lib/*.c ;;
+	netlist)  echo "$src/lib/netlist.c" ;;
+	escape)   echo "$src/lib/escape.c" ;;
+	received) echo "$src/daemon/received.c" ;;
 	esac
 }
 

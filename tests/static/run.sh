@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/static/run.sh - static analysis of milter/*.c, as TAP.
+# tests/static/run.sh - static analysis of milter/**/*.c, as TAP.
 #
 #   1     cppcheck (warning, style, performance, portability), no finding
 #   2..N  clang-tidy with the checked-in .clang-tidy, one test per file
@@ -27,7 +27,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-static.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT INT TERM
 
 cd "$top_srcdir" || exit 1
-files=$(ls milter/*.c)
+files=$(ls milter/*.c milter/*/*.c)
 nfiles=$(echo "$files" | wc -l)
 echo "1..$((nfiles + 1))"
 
@@ -56,7 +56,7 @@ else
 	    --suppress=variableScope --suppress=redundantContinue \
 	    --template='{file}:{line}: {severity}: {id}: {message}' \
 	    $files >"$work/cppcheck.out" 2>&1; then
-		echo "ok 1 - cppcheck milter/*.c: no findings"
+		echo "ok 1 - cppcheck milter/**/*.c: no findings"
 	else
 		echo "not ok 1 - cppcheck milter/*.c"
 		sed 's/^/# /' "$work/cppcheck.out"

@@ -14,8 +14,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "netlist.h"
+#include "core/conf.h"
+#include "lib/netlist.h"
 #include "unit.h"
 
 #define NAME	"t.conf"

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "conf.h"
-#include "engine.h"
+#include "core/conf.h"
+#include "core/engine.h"
 #include "unit.h"
 
 /* --- helpers -------------------------------------------------------------- */

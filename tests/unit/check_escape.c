@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
+#include "lib/escape.h"
 #include "unit.h"
 
 static char out[ESCAPE_MAX_INPUT * 4 + 16];

@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "logsink.h"
+#include "lib/log.h"
+#include "lib/logsink.h"
 #include "unit.h"
 
 #define DIR_TEMPLATE	"/tmp/check_logsink.XXXXXX"

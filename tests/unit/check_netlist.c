@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "netlist.h"
+#include "lib/netlist.h"
 #include "unit.h"
 
 static struct netlist *nl;

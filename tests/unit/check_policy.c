@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "core/policy.h"
 #include "unit.h"
 
 #define V	"version: STSv1\n"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "received.h"
+#include "daemon/received.h"
 #include "unit.h"
 
 static char buf[RECEIVED_MAX];

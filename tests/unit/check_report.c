@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "report_parse.h"
-#include "report_table.h"
+#include "report/report.h"
+#include "report/report_parse.h"
+#include "report/report_table.h"
 
 #define PFX	"Nov 24 15:16:43 mx mtasts-milter[812]: "
 #define REJ	"NOQUEUE: action=reject reason=plaintext mode=enforce " \

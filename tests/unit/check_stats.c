@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "stats.h"
+#include "core/engine.h"
+#include "daemon/stats.h"
 #include "unit.h"
 
 #define NTHREADS	8

@@ -1,0 +1,586 @@
+/*
+ * conf_values.c - validation of every configuration value.
+ *
+ * Each key has one small check; a failed check reports "FILE:LINE: key:
+ * problem" and the load fails.  Reply texts are checked against what
+ * smfi_setreply() accepts (no CR/LF, at most 980 bytes with the codes) and
+ * '%' is doubled because Sendmail drops a reply with a lone '%'.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "core/conf_values.h"
+#include "lib/log.h"
+#include "lib/netlist.h"
+
+#define REPLY_MAX	980	/* libmilter's MAXREPLYLEN */
+
+static const char	*socket_override;	/* -p, set once at start */
+
+void
+conf_set_socket_override(const char *socket)
+{
+	socket_override = socket;
+}
+
+void
+load_error(struct load_ctx *ctx, int line, const char *fmt, ...)
+{
+	struct conf_errors *e = ctx->errs;
+	char msg[1024], *n;
+	size_t need;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	need = strlen(ctx->name) + strlen(msg) + 16;
+	if ((n = realloc(e->text, e->len + need)) == NULL)
+		return;
+	e->text = n;
+	e->len += (size_t)snprintf(e->text + e->len, need, "%s:%d: %s\n",
+	    ctx->name, line, msg);
+	e->count++;
+}
+
+static int
+key_line(struct load_ctx *ctx, const char *section, const char *key)
+{
+	return conf_scan_line(&ctx->scan, section != NULL ? section : "", key);
+}
+
+static char *
+dup_str(const char *s)
+{
+	char *d = strdup(s != NULL ? s : "");
+
+	if (d == NULL)
+		fatal("out of memory");
+	return d;
+}
+
+static void
+conf_warn(struct conf *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+conf_warn(struct conf *c, const char *fmt, ...)
+{
+	char msg[1024], **n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((n = reallocarray(c->warnings, c->nwarnings + 1, sizeof(*n))) ==
+	    NULL)
+		fatal("out of memory");
+	c->warnings = n;
+	c->warnings[c->nwarnings++] = dup_str(msg);
+}
+
+static bool
+valid_label_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-';
+}
+
+/* A host or domain name; lower-cased in place. */
+static bool
+valid_domain_name(char *s)
+{
+	size_t len = strlen(s), label = 0, i;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		s[i] = (char)tolower((unsigned char)s[i]);
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (!valid_label_char(s[i]) ||
+		    (label == 0 && s[i] == '-') || ++label > 63)
+			return false;
+	}
+	return label > 0 && s[len - 1] != '-';
+}
+
+/* class.subject.detail: 2, 4 or 5, then 1-3 and 1-3 digits (RFC 3463). */
+static bool
+valid_xcode(const char *s)
+{
+	size_t n;
+	int part;
+
+	if (s[0] != '4' && s[0] != '5' && s[0] != '2')
+		return false;
+	if (s[1] != '.')
+		return false;
+	s += 2;
+	for (part = 0; part < 2; part++) {
+		n = strspn(s, "0123456789");
+		if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
+			return false;
+		s += n;
+		if (part == 0 && *s++ != '.')
+			return false;
+	}
+	return *s == '\0';
+}
+
+static void
+check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
+    struct reply *r)
+{
+	char key[64];
+	const char *code, *xcode, *text;
+	size_t i, o, pct = 0;
+	int line, code_line;
+	bool code_ok;
+
+	(void)snprintf(key, sizeof(key), "%s_code", prefix);
+	code = cfg_getstr(cfg, key);
+	code_line = key_line(ctx, NULL, key);
+	code_ok = strlen(code) == 3 && (code[0] == '4' || code[0] == '5') &&
+	    isdigit((unsigned char)code[1]) && isdigit((unsigned char)code[2]);
+	if (!code_ok)
+		load_error(ctx, code_line, "%s: \"%s\" is not a 4xx or 5xx reply "
+		    "code", key, code);
+	(void)snprintf(r->code, sizeof(r->code), "%.3s", code);
+
+	(void)snprintf(key, sizeof(key), "%s_xcode", prefix);
+	xcode = cfg_getstr(cfg, key);
+	line = key_line(ctx, NULL, key);
+	if (!valid_xcode(xcode))
+		load_error(ctx, line, "%s: \"%s\" is not an enhanced status "
+		    "code (class.subject.detail)", key, xcode);
+	else if (code_ok && xcode[0] != code[0])
+		/* A defaulted xcode has no line: point at the code. */
+		load_error(ctx, line > 0 ? line : code_line, "%s: class %c does not match reply code "
+		    "%s", key, xcode[0], code);
+	(void)snprintf(r->xcode, sizeof(r->xcode), "%.15s", xcode);
+
+	(void)snprintf(key, sizeof(key), "%s_message", prefix);
+	text = cfg_getstr(cfg, key);
+	line = key_line(ctx, NULL, key);
+	for (i = 0; text[i] != '\0'; i++) {
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) {
+			load_error(ctx, line, "%s: control characters (CR, "
+			    "LF, ...) are not allowed", key);
+			break;
+		}
+		if ((unsigned char)text[i] >= 0x80) {
+			load_error(ctx, line, "%s: only ASCII text is allowed "
+			    "in an SMTP reply", key);
+			break;
+		}
+	}
+	/* Every '%', also past a bad byte: the copy below doubles them all. */
+	for (i = 0; text[i] != '\0'; i++)
+		pct += text[i] == '%';
+	if (text[0] == '\0')
+		load_error(ctx, line, "%s: must not be empty", key);
+	/* "550 5.7.1 text": the whole line, with '%' doubled. */
+	if (strlen(code) + 1 + strlen(xcode) + 1 + strlen(text) + pct >
+	    REPLY_MAX)
+		load_error(ctx, line, "%s: reply longer than %d characters",
+		    key, REPLY_MAX);
+	r->text = dup_str(text);
+	if ((r->text_milter = malloc(strlen(text) + pct + 1)) == NULL)
+		fatal("out of memory");
+	for (i = 0, o = 0; text[i] != '\0'; i++) {
+		r->text_milter[o++] = text[i];
+		if (text[i] == '%')
+			r->text_milter[o++] = '%';
+	}
+	r->text_milter[o] = '\0';
+}
+
+static bool
+valid_socket(const char *s)
+{
+	const char *rest;
+	char *end;
+	long port;
+
+	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0) {
+		rest = strchr(s, ':') + 1;
+		return rest[0] == '/' && strlen(rest) < 108;
+	}
+	if (strncmp(s, "inet:", 5) == 0 || strncmp(s, "inet6:", 6) == 0) {
+		rest = strchr(s, ':') + 1;
+		/* strtol, not atoi: "inet:4294967297@..." is not port 1. */
+		if (!isdigit((unsigned char)rest[0]))
+			return false;
+		port = strtol(rest, &end, 10);
+		return port > 0 && port < 65536 && (*end == '\0' ||
+		    *end == '@');
+	}
+	return false;
+}
+
+static void
+check_mode(struct load_ctx *ctx, const char *section, const char *value,
+    enum sts_mode *mode)
+{
+	if (sts_mode_parse(value, false, mode) != 0)
+		load_error(ctx, key_line(ctx, section, "mode"), "mode: \"%s\" "
+		    "must be enforce, testing or off", value);
+}
+
+static void
+check_policy_file(struct load_ctx *ctx, const char *section, const char *path,
+    struct sts_policy *pol)
+{
+	char err[256];
+	int pline;
+
+	if (path[0] != '/') {
+		load_error(ctx, key_line(ctx, section, "policy_file"),
+		    "policy_file: \"%s\" must be an absolute path", path);
+		return;
+	}
+	if (policy_load(path, pol, err, sizeof(err), &pline) != 0)
+		load_error(ctx, key_line(ctx, section, "policy_file"),
+		    "policy_file: %s:%d: %s", path, pline, err);
+}
+
+static void
+check_networks(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
+{
+	char err[256];
+	unsigned int i;
+
+	if ((c->exempt_networks = netlist_new()) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < cfg_size(cfg, "exempt_networks"); i++)
+		if (netlist_add(c->exempt_networks,
+		    cfg_getnstr(cfg, "exempt_networks", i), err,
+		    sizeof(err)) != 0)
+			load_error(ctx, key_line(ctx, NULL, "exempt_networks"),
+			    "exempt_networks: %s", err);
+}
+
+/* "postmaster", "tlsrpt@example.org" or "@reports.example.org". */
+static void
+check_recipients(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
+{
+	unsigned int i, n = cfg_size(cfg, "exempt_recipients");
+	struct exempt_rcpt *r;
+	char *s, *at;
+
+	if (n == 0)
+		return;
+	if ((c->exempt_rcpts = calloc(n, sizeof(*c->exempt_rcpts))) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < n; i++) {
+		s = dup_str(cfg_getnstr(cfg, "exempt_recipients", i));
+		r = &c->exempt_rcpts[c->nexempt_rcpts++];
+		if ((at = strrchr(s, '@')) != NULL) {
+			*at = '\0';
+			r->domain = dup_str(at + 1);
+		}
+		r->local = s[0] != '\0' ? s : NULL;
+		if (r->local == NULL)
+			free(s);
+		if ((r->domain != NULL && !valid_domain_name(r->domain)) ||
+		    (r->local == NULL && r->domain == NULL) ||
+		    (r->local != NULL && strpbrk(r->local, " \t<>\"") != NULL))
+			load_error(ctx, key_line(ctx, NULL,
+			    "exempt_recipients"), "exempt_recipients: \"%s\" "
+			    "is not local, local@domain or @domain",
+			    cfg_getnstr(cfg, "exempt_recipients", i));
+	}
+}
+
+static void
+check_domain(struct load_ctx *ctx, struct conf *c, cfg_t *sec,
+    struct domain_rule *d)
+{
+	const char *title = cfg_title(sec), *mode, *pf;
+	enum sts_mode cmode = STS_MODE_OFF;
+	char *name;
+
+	d->line = conf_scan_section_line(&ctx->scan, title);
+	d->subdomains = title[0] == '.';
+	name = dup_str(title + (d->subdomains ? 1 : 0));
+	d->name = name;
+	if (!valid_domain_name(name))
+		load_error(ctx, d->line, "domain \"%s\": not a domain name",
+		    title);
+	mode = cfg_getstr(sec, "mode");
+	pf = cfg_getstr(sec, "policy_file");
+	if (mode == NULL && pf == NULL)
+		load_error(ctx, d->line, "domain \"%s\": needs mode or "
+		    "policy_file", title);
+	if (mode != NULL) {
+		check_mode(ctx, title, mode, &cmode);
+		d->mode = cmode;
+		d->source = MODE_FROM_CONFIG;
+	}
+	if (pf != NULL) {
+		d->policy_file = dup_str(pf);
+		check_policy_file(ctx, title, pf, &d->policy);
+		d->mode = d->policy.mode;
+		d->source = MODE_FROM_POLICY;
+		if (mode != NULL && cmode != d->policy.mode)
+			conf_warn(c, "domain \"%s\": mode "
+			    "%s is overridden by policy_file %s (mode %s)",
+			    title, mode, pf, sts_mode_name(d->policy.mode));
+	}
+}
+
+static void
+check_domains(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
+{
+	unsigned int i, j, n = cfg_size(cfg, "domain");
+
+	if (n == 0)
+		return;
+	if ((c->domains = calloc(n, sizeof(*c->domains))) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < n; i++) {
+		check_domain(ctx, c, cfg_getnsec(cfg, "domain", i),
+		    &c->domains[i]);
+		c->ndomains++;
+		for (j = 0; j < i; j++)
+			if (c->domains[j].subdomains ==
+			    c->domains[i].subdomains &&
+			    strcmp(c->domains[j].name, c->domains[i].name) == 0)
+				load_error(ctx, c->domains[i].line, "domain "
+				    "\"%s\" is defined twice (first on line "
+				    "%d)", cfg_title(cfg_getnsec(cfg, "domain",
+				    i)), c->domains[j].line);
+	}
+}
+
+static void
+check_hostname_policy(struct conf *c, const char *what,
+    const struct sts_policy *pol, const char *file)
+{
+	char buf[256];
+	const char *host = conf_hostname(c, NULL, buf, sizeof(buf));
+
+	if (pol->mode == STS_MODE_OFF || policy_host_allowed(pol, host))
+		return;
+	conf_warn(c, "%s: this host (%s) matches no mx line of %s (mode %s): "
+	    "senders that obey that policy cannot deliver here", what, host,
+	    file, sts_mode_name(pol->mode));
+}
+
+static void
+check_hostnames(struct conf *c)
+{
+	char what[300];
+	size_t i;
+
+	if (c->policy_file != NULL)
+		check_hostname_policy(c, "policy_file", &c->policy,
+		    c->policy_file);
+	for (i = 0; i < c->ndomains; i++) {
+		if (c->domains[i].policy_file == NULL)
+			continue;
+		(void)snprintf(what, sizeof(what), "domain \"%s%s\"",
+		    c->domains[i].subdomains ? "." : "", c->domains[i].name);
+		check_hostname_policy(c, what, &c->domains[i].policy,
+		    c->domains[i].policy_file);
+	}
+}
+
+static long
+check_range(struct load_ctx *ctx, cfg_t *cfg, const char *key, long lo,
+    long hi)
+{
+	long v = cfg_getint(cfg, key);
+
+	if (v < lo || v > hi)
+		load_error(ctx, key_line(ctx, NULL, key), "%s: %ld is not in "
+		    "%ld..%ld", key, v, lo, hi);
+	return v;
+}
+
+static char *
+check_path(struct load_ctx *ctx, cfg_t *cfg, const char *key)
+{
+	const char *v = cfg_getstr(cfg, key);
+
+	if (v[0] != '\0' && v[0] != '/')
+		load_error(ctx, key_line(ctx, NULL, key), "%s: \"%s\" must be "
+		    "an absolute path", key, v);
+	return v[0] != '\0' ? dup_str(v) : NULL;
+}
+
+static void
+check_address_port(struct load_ctx *ctx, cfg_t *cfg, const char *key,
+    char sep)
+{
+	const char *v = cfg_getstr(cfg, key), *p;
+	char host[256];
+	unsigned char tmp[16];
+	long port;
+
+	if (v[0] == '\0')
+		return;
+	p = strrchr(v, sep);
+	(void)snprintf(host, sizeof(host), "%.*s", p != NULL ?
+	    (int)(p - v) : (int)strlen(v), v);
+	port = p != NULL ? strtol(p + 1, NULL, 10) : (sep == '#' ? 53 : -1);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if ((sep == '#' && inet_pton(AF_INET, host, tmp) != 1 &&
+	    inet_pton(AF_INET6, host, tmp) != 1) || host[0] == '\0' ||
+	    port < 1 || port > 65535 || (p != NULL &&
+	    strspn(p + 1, "0123456789") != strlen(p + 1)))
+		load_error(ctx, key_line(ctx, NULL, key), "%s: \"%s\" must be "
+		    "%s", key, v, sep == '#' ? "ADDR or ADDR#PORT" :
+		    "HOST:PORT");
+}
+
+static void
+check_daemon_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
+{
+	const char *v;
+
+	c->socket = dup_str(socket_override != NULL ? socket_override :
+	    cfg_getstr(cfg, "socket"));
+	if (!valid_socket(c->socket))
+		load_error(ctx, key_line(ctx, NULL, "socket"), "socket: \"%s\" "
+		    "must be unix:/path, inet:PORT@HOST or inet6:PORT@HOST",
+		    c->socket);
+	v = cfg_getstr(cfg, "user");
+	c->user = v[0] != '\0' ? dup_str(v) : NULL;
+	if (c->user != NULL && getpwnam(c->user) == NULL)
+		load_error(ctx, key_line(ctx, NULL, "user"), "user: no such "
+		    "user \"%s\"", c->user);
+	c->pidfile = check_path(ctx, cfg, "pidfile");
+	c->stats_file = check_path(ctx, cfg, "stats_file");
+	c->stats_interval = check_range(ctx, cfg, "stats_interval", 1, 86400);
+	c->syslog_facility_name = dup_str(cfg_getstr(cfg, "syslog_facility"));
+	if ((c->syslog_facility = log_facility_parse(c->syslog_facility_name))
+	    == -1)
+		load_error(ctx, key_line(ctx, NULL, "syslog_facility"),
+		    "syslog_facility: unknown facility \"%s\"",
+		    c->syslog_facility_name);
+	v = cfg_getstr(cfg, "log_level");
+	if ((c->log_level = log_level_parse(v)) == -1)
+		load_error(ctx, key_line(ctx, NULL, "log_level"), "log_level: "
+		    "\"%s\" must be error, warning, notice, info or debug", v);
+	check_address_port(ctx, cfg, "check_resolver", '#');
+	check_address_port(ctx, cfg, "check_connect", ':');
+	c->check_resolver = dup_str(cfg_getstr(cfg, "check_resolver"));
+	c->check_connect = dup_str(cfg_getstr(cfg, "check_connect"));
+	c->check_ca_file = check_path(ctx, cfg, "check_ca_file");
+	c->check_timeout = check_range(ctx, cfg, "check_timeout", 1, 3600);
+}
+
+static void
+check_tls_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
+{
+	const char *v = cfg_getstr(cfg, "min_tls_version");
+
+	c->min_tls_version = TLSV_NONE;
+	if (v[0] != '\0') {
+		c->min_tls_version = tls_level_parse(v);
+		if (c->min_tls_version < TLSV_1_0 ||
+		    c->min_tls_version > TLSV_1_3)
+			load_error(ctx, key_line(ctx, NULL, "min_tls_version"),
+			    "min_tls_version: \"%s\" must be \"\", TLSv1, "
+			    "TLSv1.1, TLSv1.2 or TLSv1.3", v);
+	}
+	c->min_cipher_bits = check_range(ctx, cfg, "min_cipher_bits", 0,
+	    65536);
+}
+
+struct conf *
+conf_build(struct load_ctx *ctx, cfg_t *cfg)
+{
+	struct conf *c;
+	const char *v;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("out of memory");
+	atomic_init(&c->refs, 1);
+	c->path = dup_str(ctx->name);
+	check_daemon_keys(ctx, cfg, c);
+	check_mode(ctx, NULL, cfg_getstr(cfg, "mode"), &c->mode);
+	c->mode_source = key_line(ctx, NULL, "mode") > 0 ? MODE_FROM_CONFIG :
+	    MODE_FROM_DEFAULT;
+	v = cfg_getstr(cfg, "policy_file");
+	if (v[0] != '\0') {
+		c->policy_file = dup_str(v);
+		check_policy_file(ctx, NULL, v, &c->policy);
+		c->mode = c->policy.mode;
+		c->mode_source = MODE_FROM_POLICY;
+	}
+	v = cfg_getstr(cfg, "hostname");
+	c->hostname = dup_str(v);
+	if (v[0] != '\0' && !valid_domain_name(c->hostname))
+		load_error(ctx, key_line(ctx, NULL, "hostname"), "hostname: "
+		    "\"%s\" is not a host name", v);
+	check_reply(ctx, cfg, "reject", &c->reject);
+	check_tls_keys(ctx, cfg, c);
+	check_networks(ctx, cfg, c);
+	c->exempt_authenticated = cfg_getbool(cfg, "exempt_authenticated");
+	check_recipients(ctx, cfg, c);
+	c->requiretls = cfg_getbool(cfg, "requiretls");
+	check_reply(ctx, cfg, "requiretls", &c->requiretls_reply);
+	check_domains(ctx, cfg, c);
+	if (ctx->errs->count == 0)
+		check_hostnames(c);
+	return c;
+}
+
+static void
+free_reply(struct reply *r)
+{
+	free(r->text);
+	free(r->text_milter);
+}
+
+void
+conf_destroy(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndomains; i++) {
+		free(c->domains[i].name);
+		free(c->domains[i].policy_file);
+		policy_free(&c->domains[i].policy);
+	}
+	free(c->domains);
+	for (i = 0; i < c->nexempt_rcpts; i++) {
+		free(c->exempt_rcpts[i].local);
+		free(c->exempt_rcpts[i].domain);
+	}
+	free(c->exempt_rcpts);
+	for (i = 0; i < c->nwarnings; i++)
+		free(c->warnings[i]);
+	free(c->warnings);
+	netlist_free(c->exempt_networks);
+	policy_free(&c->policy);
+	free_reply(&c->reject);
+	free_reply(&c->requiretls_reply);
+	free(c->path);
+	free(c->socket);
+	free(c->policy_file);
+	free(c->hostname);
+	free(c->user);
+	free(c->pidfile);
+	free(c->syslog_facility_name);
+	free(c->stats_file);
+	free(c->check_resolver);
+	free(c->check_ca_file);
+	free(c->check_connect);
+	free(c);
+}

@@ -1,0 +1,96 @@
+/*
+ * engine.h - the decision engine: session facts + configuration -> verdict.
+ *
+ * Pure code: no libmilter calls, no I/O, no global state.  The milter
+ * callbacks gather macros into a struct session_facts, call
+ * engine_judge_mail() at MAIL FROM and, when it answers VERDICT_PER_RCPT,
+ * engine_judge_rcpt() for every RCPT TO.
+ *
+ * Rules (SPEC section 5):
+ *	1. TLS when {tls_version} is non-empty; weak when below min_tls_version
+ *	   or min_cipher_bits.  Plaintext and weak are non-compliant.
+ *	2. Non-compliant + client in exempt_networks, or authenticated with
+ *	   exempt_authenticated: exempt.
+ *	3. Mode per recipient domain (".example.org" blocks match subdomains),
+ *	   else global.
+ *	4. Reject at MAIL FROM only when every recipient would be rejected;
+ *	   otherwise each RCPT TO is judged.
+ *	5. REQUIRETLS on a session that is not TLS: rejected in every mode.
+ *
+ * Failure modes: none; missing facts count as plaintext, so a lost macro
+ * can only make the engine stricter, never more lenient.
+ */
+#ifndef MTASTS_ENGINE_H
+#define MTASTS_ENGINE_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "core/conf.h"
+
+enum tls_state {
+	TLS_PLAINTEXT = 0,
+	TLS_WEAK,
+	TLS_OK
+};
+
+enum action {
+	ACTION_ACCEPT = 0,
+	ACTION_REJECT,
+	ACTION_WOULD_REJECT,
+	ACTION_EXEMPT,
+	ACTION_PER_RCPT		/* MAIL FROM only: judge each RCPT TO */
+};
+#define ACTION_COUNT	4	/* the loggable ones, ACCEPT..EXEMPT */
+
+enum reason {
+	REASON_NONE = 0,
+	REASON_PLAINTEXT,
+	REASON_WEAK_TLS,
+	REASON_REQUIRETLS_PLAINTEXT,
+	REASON_NETWORK,
+	REASON_AUTH,
+	REASON_RECIPIENT
+};
+#define REASON_COUNT	7
+
+/* Raw facts as the MTA gave them; any pointer may be NULL. */
+struct session_facts {
+	const char		*tls_version;	/* {tls_version} */
+	const char		*cipher_bits;	/* {cipher_bits} */
+	const char		*auth_type;	/* {auth_type} */
+	const char		*auth_authen;	/* {auth_authen} */
+	const struct sockaddr	*client_sa;	/* from xxfi_connect */
+	const char		*client_addr;	/* {client_addr}, fallback */
+	bool			 requiretls;	/* MAIL FROM had REQUIRETLS */
+};
+
+struct verdict {
+	enum action		 action;
+	enum reason		 reason;
+	enum sts_mode		 mode;		/* mode that applied */
+	const struct reply	*reply;		/* set when action is REJECT */
+};
+
+enum tls_state	 engine_tls_state(const struct conf *, const char *tls_version,
+		    const char *cipher_bits);
+struct verdict	 engine_judge_mail(const struct conf *,
+		    const struct session_facts *, enum tls_state *tls_out);
+struct verdict	 engine_judge_rcpt(const struct conf *, enum tls_state,
+		    const char *rcpt);
+/* True when every recipient would be rejected (rule 4). */
+bool		 engine_rejects_all(const struct conf *);
+enum sts_mode	 engine_mode_for_domain(const struct conf *, const char *domain,
+		    enum mode_source *, const struct domain_rule **);
+bool		 engine_recipient_exempt(const struct conf *, const char *rcpt);
+/* Scans MAIL FROM ESMTP arguments (NULL-terminated) for REQUIRETLS. */
+bool		 engine_has_requiretls(char *const *args);
+/* A TLS-Required header field body that says "No". */
+bool		 engine_tls_required_no(const char *value);
+/* Extracts the domain of "<local@domain>" into buf (lower case). */
+bool		 engine_address_domain(const char *addr, char *buf, size_t len);
+
+const char	*action_name(enum action);
+const char	*reason_name(enum reason);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * policy.c - strict parser for RFC 8461 section 3.2 MTA-STS policy files.
+ *
+ * The grammar is small enough to check by hand, line by line: each line is
+ * "key:" *WSP value *WSP, lines end in LF or CRLF.  We keep the RFC's case
+ * sensitivity ("version", "STSv1", "enforce" are %s strings) because a
+ * policy that a strict sender would refuse must be refused here too.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/policy.h"
+
+struct parse_state {
+	struct sts_policy	*pol;
+	char			*err;
+	size_t			 errlen;
+	int			*errline;
+	int			 line;
+	int			 mode_line;
+	int			 max_age_line;
+};
+
+static int
+parse_error(struct parse_state *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+parse_error(struct parse_state *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (ps->errlen > 0)
+		(void)vsnprintf(ps->err, ps->errlen, fmt, ap);
+	va_end(ap);
+	if (ps->errline != NULL)
+		*ps->errline = ps->line;
+	return -1;
+}
+
+static bool
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* A domain name label: LDH, 1..63, no leading or trailing hyphen. */
+static bool
+valid_label(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+static bool
+valid_domain(const char *s, size_t len)
+{
+	size_t start = 0, i;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (!valid_label(s + start, i - start))
+				return false;
+			start = i + 1;
+		}
+	}
+	return true;
+}
+
+static bool
+valid_mx_pattern(const char *s, size_t len)
+{
+	if (len > 2 && s[0] == '*' && s[1] == '.')
+		return valid_domain(s + 2, len - 2);
+	return valid_domain(s, len);
+}
+
+/*
+ * RFC 8461: ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."),
+ * the same rule for policy keys (3.2) and TXT record fields (3.1).
+ */
+bool
+policy_valid_ext_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 32 || !isalnum((unsigned char)s[0]))
+		return false;
+	for (i = 1; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* ext-value: VCHAR (and non-ASCII UTF-8) separated by WSP. */
+static bool
+valid_ext_value(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 && c != '\t')
+			return false;
+		if (c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static int
+add_mx(struct parse_state *ps, const char *v, size_t len)
+{
+	struct sts_policy *pol = ps->pol;
+	char **nmx, *copy;
+	size_t i;
+
+	if (!valid_mx_pattern(v, len))
+		return parse_error(ps, "invalid mx pattern \"%.*s\"",
+		    (int)(len > 64 ? 64 : len), v);
+	if (pol->nmx >= POLICY_MAX_MX)
+		return parse_error(ps, "more than %d mx lines", POLICY_MAX_MX);
+	if ((copy = strndup(v, len)) == NULL)
+		return parse_error(ps, "out of memory");
+	for (i = 0; i < len; i++)
+		copy[i] = (char)tolower((unsigned char)copy[i]);
+	nmx = reallocarray(pol->mx, pol->nmx + 1, sizeof(*nmx));
+	if (nmx == NULL) {
+		free(copy);
+		return parse_error(ps, "out of memory");
+	}
+	pol->mx = nmx;
+	pol->mx[pol->nmx++] = copy;
+	return 0;
+}
+
+static int
+parse_max_age(struct parse_state *ps, const char *v, size_t len)
+{
+	long n = 0;
+	size_t i;
+
+	if (ps->max_age_line != 0)
+		return parse_error(ps, "duplicate max_age (first on line %d)",
+		    ps->max_age_line);
+	if (len == 0 || len > 10)
+		return parse_error(ps, "max_age must be 1 to 10 digits");
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)v[i]))
+			return parse_error(ps, "max_age is not a number");
+		n = n * 10 + (v[i] - '0');
+	}
+	if (n > POLICY_MAX_AGE)
+		return parse_error(ps, "max_age %ld exceeds %ld", n,
+		    POLICY_MAX_AGE);
+	ps->pol->max_age = n;
+	ps->max_age_line = ps->line;
+	return 0;
+}
+
+static int
+parse_mode(struct parse_state *ps, const char *v, size_t len)
+{
+	if (ps->mode_line != 0)
+		return parse_error(ps, "duplicate mode (first on line %d)",
+		    ps->mode_line);
+	if (len == 7 && memcmp(v, "enforce", 7) == 0)
+		ps->pol->mode = STS_MODE_ENFORCE;
+	else if (len == 7 && memcmp(v, "testing", 7) == 0)
+		ps->pol->mode = STS_MODE_TESTING;
+	else if (len == 4 && memcmp(v, "none", 4) == 0)
+		ps->pol->mode = STS_MODE_OFF;
+	else
+		return parse_error(ps, "mode must be enforce, testing or none");
+	ps->mode_line = ps->line;
+	return 0;
+}
+
+/* One "key: value" line, without its line end. */
+static int
+parse_line(struct parse_state *ps, const char *s, size_t len)
+{
+	const char *colon, *v;
+	size_t klen, vlen;
+
+	if (len == 0)
+		return parse_error(ps, "empty line");
+	if ((colon = memchr(s, ':', len)) == NULL)
+		return parse_error(ps, "missing \":\"");
+	klen = (size_t)(colon - s);
+	v = colon + 1;
+	vlen = len - klen - 1;
+	while (vlen > 0 && is_wsp(*v)) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && is_wsp(v[vlen - 1]))
+		vlen--;
+
+	if (ps->line == 1) {
+		if (klen != 7 || memcmp(s, "version", 7) != 0)
+			return parse_error(ps,
+			    "first line must be \"version: STSv1\"");
+		if (vlen != 5 || memcmp(v, "STSv1", 5) != 0)
+			return parse_error(ps, "unsupported version");
+		return 0;
+	}
+	if (klen == 7 && memcmp(s, "version", 7) == 0)
+		return parse_error(ps, "duplicate version");
+	if (klen == 4 && memcmp(s, "mode", 4) == 0)
+		return parse_mode(ps, v, vlen);
+	if (klen == 7 && memcmp(s, "max_age", 7) == 0)
+		return parse_max_age(ps, v, vlen);
+	if (klen == 2 && memcmp(s, "mx", 2) == 0)
+		return add_mx(ps, v, vlen);
+	if (!policy_valid_ext_name(s, klen))
+		return parse_error(ps, "invalid key");
+	if (!valid_ext_value(v, vlen))
+		return parse_error(ps, "invalid value");
+	return 0;		/* unknown keys are ignored (RFC 8461 3.2) */
+}
+
+static bool
+only_line_ends(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			return false;
+	return true;
+}
+
+static int
+parse_lines(struct parse_state *ps, const char *buf, size_t len)
+{
+	size_t pos = 0, end, next;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+
+		ps->line++;
+		end = nl != NULL ? (size_t)(nl - buf) : len;
+		next = nl != NULL ? end + 1 : len;
+		if (nl != NULL && end > pos && buf[end - 1] == '\r')
+			end--;
+		if (memchr(buf + pos, '\r', end - pos) != NULL ||
+		    memchr(buf + pos, '\0', end - pos) != NULL)
+			return parse_error(ps, "stray CR or NUL byte");
+		/* Trailing empty lines are tolerated, inner ones are not. */
+		if (end == pos && only_line_ends(buf + next, len - next))
+			break;
+		if (parse_line(ps, buf + pos, end - pos) != 0)
+			return -1;
+		pos = next;
+	}
+	return 0;
+}
+
+int
+policy_parse(const char *buf, size_t len, struct sts_policy *out,
+    char *err, size_t errlen, int *errline)
+{
+	struct parse_state ps;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ps, 0, sizeof(ps));
+	ps.pol = out;
+	ps.err = err;
+	ps.errlen = errlen;
+	ps.errline = errline;
+	if (errline != NULL)
+		*errline = 0;
+	if (len > POLICY_MAX_BYTES)
+		return parse_error(&ps, "policy larger than %d bytes",
+		    POLICY_MAX_BYTES);
+	if (len == 0)
+		return parse_error(&ps, "empty policy");
+	if (parse_lines(&ps, buf, len) != 0)
+		goto fail;
+	ps.line = 0;
+	if (ps.mode_line == 0) {
+		parse_error(&ps, "no mode line");
+		goto fail;
+	}
+	if (ps.max_age_line == 0) {
+		parse_error(&ps, "no max_age line");
+		goto fail;
+	}
+	if (out->nmx == 0 && out->mode != STS_MODE_OFF) {
+		parse_error(&ps, "no mx line (required unless mode is none)");
+		goto fail;
+	}
+	return 0;
+fail:
+	policy_free(out);
+	return -1;
+}
+
+int
+policy_load(const char *path, struct sts_policy *out, char *err,
+    size_t errlen, int *errline)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n = 0;
+	size_t len = 0;
+	int fd, rc, saved;
+
+	memset(out, 0, sizeof(*out));
+	if (errline != NULL)
+		*errline = 0;
+	/* O_NONBLOCK: a FIFO or device must not hang start-up or reload. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
+		(void)snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		(void)snprintf(err, errlen, "not a regular file");
+		return -1;
+	}
+	/* One byte more than allowed, to tell "too large" from "exact". */
+	if ((buf = malloc(POLICY_MAX_BYTES + 1)) == NULL) {
+		(void)close(fd);
+		(void)snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (len <= POLICY_MAX_BYTES) {
+		n = read(fd, buf + len, POLICY_MAX_BYTES + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	saved = errno;
+	(void)close(fd);
+	if (n == -1) {
+		free(buf);
+		(void)snprintf(err, errlen, "read error: %s", strerror(saved));
+		return -1;
+	}
+	rc = policy_parse(buf, len, out, err, errlen, errline);
+	free(buf);
+	return rc;
+}
+
+void
+policy_free(struct sts_policy *pol)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nmx; i++)
+		free(pol->mx[i]);
+	free(pol->mx);
+	memset(pol, 0, sizeof(*pol));
+}
+
+bool
+policy_mx_match(const char *pattern, const char *host)
+{
+	size_t hlen = strlen(host), plen = strlen(pattern);
+	const char *dot;
+
+	if (hlen > 0 && host[hlen - 1] == '.')
+		hlen--;
+	if (hlen == 0)
+		return false;
+	if (plen > 2 && pattern[0] == '*' && pattern[1] == '.') {
+		/* "*.example.com": exactly one more label, not empty. */
+		if ((dot = memchr(host, '.', hlen)) == NULL || dot == host)
+			return false;
+		return (size_t)(hlen - (size_t)(dot - host) - 1) == plen - 2 &&
+		    strncasecmp(dot + 1, pattern + 2, plen - 2) == 0;
+	}
+	return hlen == plen && strncasecmp(host, pattern, plen) == 0;
+}
+
+bool
+policy_host_allowed(const struct sts_policy *pol, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nmx; i++)
+		if (policy_mx_match(pol->mx[i], host))
+			return true;
+	return false;
+}
+
+const char *
+sts_mode_name(enum sts_mode mode)
+{
+	switch (mode) {
+	case STS_MODE_ENFORCE:
+		return "enforce";
+	case STS_MODE_TESTING:
+		return "testing";
+	case STS_MODE_OFF:
+	default:
+		return "off";
+	}
+}
+
+int
+sts_mode_parse(const char *s, bool allow_none, enum sts_mode *mode)
+{
+	if (strcmp(s, "enforce") == 0)
+		*mode = STS_MODE_ENFORCE;
+	else if (strcmp(s, "testing") == 0)
+		*mode = STS_MODE_TESTING;
+	else if (strcmp(s, "off") == 0 || (allow_none && strcmp(s, "none") == 0))
+		*mode = STS_MODE_OFF;
+	else
+		return -1;
+	return 0;
+}

@@ -1,0 +1,653 @@
+/*
+ * https_fetch.c - one bounded, verified HTTPS GET (OpenSSL), for "-C".
+ *
+ * Everything runs on a non-blocking socket: connect() and every
+ * SSL_connect/SSL_write/SSL_read that wants I/O waits in poll() for what
+ * is left of a single deadline.  The response is read through a small
+ * buffer; lines and the head as a whole are length-limited, so a hostile
+ * server can make us wait (until the deadline) but not allocate.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "net/https_fetch.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"0"
+#endif
+
+#define LINE_MAX_HTTP	4096
+#define MAX_INTERIM	5	/* 1xx responses skipped before giving up */
+
+struct conn {
+	int		 fd;
+	SSL		*ssl;
+	long long	 deadline;	/* CLOCK_MONOTONIC, ms */
+	bool		 timed_out;
+	const char	*phase;
+	unsigned char	 buf[8192];
+	size_t		 pos, end;
+	size_t		 head_left;	/* bytes the head may still use */
+	bool		 eof;
+	char		*err;
+	size_t		 errlen;
+};
+
+struct head {
+	long long	 clen;		/* -1 when absent */
+	bool		 chunked;
+};
+
+static int
+set_err(struct conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+set_err(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err[0] != '\0')
+		return -1;		/* the first reason is the real one */
+	va_start(ap, fmt);
+	(void)vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *
+ossl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *s = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	return s != NULL ? s : "unknown error";
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+remaining_ms(const struct conn *c)
+{
+	long long ms = c->deadline - now_ms();
+
+	return ms <= 0 ? 0 : ms > 86400000 ? 86400000 : (int)ms;
+}
+
+static int
+wait_io(struct conn *c, short events)
+{
+	struct pollfd pfd;
+	int ms, n;
+
+	for (;;) {
+		if ((ms = remaining_ms(c)) == 0) {
+			c->timed_out = c->err[0] == '\0';
+			return set_err(c, "timed out %s", c->phase);
+		}
+		pfd.fd = c->fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		if ((n = poll(&pfd, 1, ms)) > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return set_err(c, "poll: %s", strerror(errno));
+	}
+}
+
+static void
+peer_name(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN + 16], serv[8];
+
+	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host,
+	    sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		(void)snprintf(host, sizeof(host), "?");
+		(void)snprintf(serv, sizeof(serv), "?");
+	}
+	(void)snprintf(buf, len, "%s port %s", host, serv);
+}
+
+static int
+tcp_connect(struct conn *c, const struct sockaddr_storage *ss,
+    const char *peer)
+{
+	socklen_t sl = ss->ss_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	socklen_t el = sizeof(int);
+	int e;
+
+	c->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		return set_err(c, "socket: %s", strerror(errno));
+	if (connect(c->fd, (const struct sockaddr *)ss, sl) == 0)
+		return 0;
+	if ((e = errno) == EINPROGRESS) {
+		if (wait_io(c, POLLOUT) != 0)
+			return -1;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el) == -1)
+			e = errno;
+	}
+	if (e == 0)
+		return 0;
+	return set_err(c, "cannot connect to %s: %s", peer, strerror(e));
+}
+
+/*
+ * Each address in turn, until one connects.  An address gets an equal
+ * share of the time left, so a black-holed first one cannot use it all.
+ */
+static int
+connect_any(struct conn *c, const struct https_request *req,
+    struct https_response *r)
+{
+	long long deadline = c->deadline;
+	size_t i;
+	int rc = -1;
+
+	c->phase = "while connecting";
+	if (req->naddrs == 0)
+		return set_err(c, "no address to connect to");
+	for (i = 0; i < req->naddrs && rc != 0; i++) {
+		c->deadline = deadline;
+		if (i > 0) {
+			if (remaining_ms(c) == 0)
+				break;
+			c->err[0] = '\0';	/* forget the last failure */
+			if (c->fd != -1)
+				(void)close(c->fd);
+			c->fd = -1;
+		}
+		c->deadline = now_ms() + remaining_ms(c) /
+		    (long long)(req->naddrs - i);
+		peer_name(&req->addrs[i], r->peer, sizeof(r->peer));
+		rc = tcp_connect(c, &req->addrs[i], r->peer);
+	}
+	c->deadline = deadline;
+	return rc;
+}
+
+static SSL_CTX *
+tls_context(const char *ca_file, char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		(void)snprintf(err, errlen, "OpenSSL: %s", ossl_reason());
+		goto fail;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* Many servers close without close_notify; framing is checked. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+	if (ca_file != NULL && ca_file[0] != '\0' ?
+	    SSL_CTX_load_verify_locations(ctx, ca_file, NULL) == 1 :
+	    SSL_CTX_set_default_verify_paths(ctx) == 1)
+		return ctx;
+	(void)snprintf(err, errlen, "cannot load %s: %s", ca_file != NULL &&
+	    ca_file[0] != '\0' ? ca_file : "the system CA store",
+	    ossl_reason());
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static int
+tls_fail(struct conn *c, const char *host, int sslerr)
+{
+	long v = SSL_get_verify_result(c->ssl);
+
+	if (v == X509_V_ERR_HOSTNAME_MISMATCH)
+		return set_err(c, "certificate does not match %s", host);
+	if (v != X509_V_OK)
+		return set_err(c, "certificate verify failed: %s",
+		    X509_verify_cert_error_string(v));
+	if (ERR_peek_last_error() != 0)
+		return set_err(c, "TLS handshake failed: %s", ossl_reason());
+	if (sslerr == SSL_ERROR_SYSCALL && errno != 0)
+		return set_err(c, "TLS handshake failed: %s", strerror(errno));
+	return set_err(c, "TLS handshake failed: connection closed");
+}
+
+static int
+tls_handshake(struct conn *c, SSL_CTX *ctx, const char *host)
+{
+	int rc, e;
+
+	c->phase = "during the TLS handshake";
+	if ((c->ssl = SSL_new(ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1 ||
+	    SSL_set_tlsext_host_name(c->ssl, host) != 1 ||
+	    SSL_set1_host(c->ssl, host) != 1)
+		return set_err(c, "OpenSSL: %s", ossl_reason());
+	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		if ((rc = SSL_connect(c->ssl)) == 1)
+			break;
+		e = SSL_get_error(c->ssl, rc);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN :
+			    POLLOUT) != 0)
+				return -1;
+			continue;
+		}
+		return tls_fail(c, host, e);
+	}
+	/* SSL_VERIFY_PEER: no handshake succeeds without a verified chain. */
+	if (SSL_get_verify_result(c->ssl) != X509_V_OK)
+		return tls_fail(c, host, SSL_ERROR_SSL);
+	return 0;
+}
+
+static int
+tls_write(struct conn *c, const char *buf, size_t len)
+{
+	size_t done = 0;
+	int n, e;
+
+	c->phase = "sending the request";
+	while (done < len) {
+		ERR_clear_error();
+		n = SSL_write(c->ssl, buf + done, (int)(len - done));
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		e = SSL_get_error(c->ssl, n);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			return set_err(c, "sending the request failed: %s",
+			    e == SSL_ERROR_SSL ? ossl_reason() :
+			    "connection closed");
+		if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT))
+			return -1;
+	}
+	return 0;
+}
+
+/* Refills the buffer; sets eof at the end of the stream. */
+static int
+fill(struct conn *c)
+{
+	int n, e;
+
+	for (;;) {
+		ERR_clear_error();
+		if ((n = SSL_read(c->ssl, c->buf, sizeof(c->buf))) > 0) {
+			c->pos = 0;
+			c->end = (size_t)n;
+			return 0;
+		}
+		e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_ZERO_RETURN) {
+			c->eof = true;
+			return 0;
+		}
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			return set_err(c, "reading the response failed: %s",
+			    e == SSL_ERROR_SSL ? ossl_reason() :
+			    "connection reset");
+		if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT))
+			return -1;
+	}
+}
+
+/* One line without its CR LF; counts against the head budget. */
+static int
+get_line(struct conn *c, char *line, size_t max, const char *what)
+{
+	size_t len = 0;
+	unsigned char ch;
+
+	line[0] = '\0';
+	for (;;) {
+		if (c->pos == c->end) {
+			if (!c->eof && fill(c) != 0)
+				return -1;
+			if (c->eof) {
+				(void)set_err(c, "connection closed in the %s",
+				    what);
+				return -1;
+			}
+		}
+		ch = c->buf[c->pos++];
+		if (c->head_left-- == 0 || len + 1 >= max) {
+			(void)set_err(c, "%s too long", what);
+			return -1;
+		}
+		if (ch == '\n')
+			break;
+		line[len++] = (char)ch;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	return 0;
+}
+
+static int
+get_bytes(struct conn *c, char *dst, size_t n)
+{
+	size_t got = 0, k;
+
+	while (got < n) {
+		if (c->pos == c->end) {
+			if (fill(c) != 0)
+				return -1;
+			if (c->eof)
+				return set_err(c, "connection closed after %zu "
+				    "of %zu body bytes", got, n);
+			continue;
+		}
+		k = c->end - c->pos < n - got ? c->end - c->pos : n - got;
+		memcpy(dst + got, c->buf + c->pos, k);
+		c->pos += k;
+		got += k;
+	}
+	return 0;
+}
+
+static int
+send_request(struct conn *c, const struct https_request *req)
+{
+	char rq[1024];
+	int n;
+
+	n = snprintf(rq, sizeof(rq), "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "User-Agent: mtasts-milter/%s\r\nAccept: text/plain\r\n"
+	    "Connection: close\r\n\r\n", req->path, req->host,
+	    PACKAGE_VERSION);
+	if (n < 0 || (size_t)n >= sizeof(rq))
+		return set_err(c, "request too long");
+	return tls_write(c, rq, (size_t)n);
+}
+
+/* "HTTP/1.x 200 reason": the code must be 100..599-ish, three digits. */
+static int
+parse_status(struct conn *c, const char *line, struct https_response *r)
+{
+	size_t len = strlen(line);
+
+	if (len < 12 || strncmp(line, "HTTP/1.", 7) != 0 ||
+	    !isdigit((unsigned char)line[7]) || line[8] != ' ' ||
+	    strspn(line + 9, "0123456789") != 3 || line[9] == '0' ||
+	    (line[12] != ' ' && line[12] != '\0'))
+		return set_err(c, "malformed HTTP status line");
+	r->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 +
+	    (line[11] - '0');
+	return 0;
+}
+
+static int
+parse_length(struct conn *c, const char *v, struct head *h)
+{
+	long long n = 0;
+	size_t i, len = strlen(v);
+
+	if (len == 0 || len > 18 || strspn(v, "0123456789") != len)
+		return set_err(c, "invalid Content-Length");
+	for (i = 0; i < len; i++)
+		n = n * 10 + (v[i] - '0');
+	if (h->clen != -1 && h->clen != n)
+		return set_err(c, "conflicting Content-Length headers");
+	h->clen = n;
+	return 0;
+}
+
+static int
+parse_header(struct conn *c, char *line, struct https_response *r,
+    struct head *h)
+{
+	char *colon = strchr(line, ':'), *v, *e;
+
+	if (line[0] == ' ' || line[0] == '\t')
+		return set_err(c, "obsolete folded HTTP header");
+	if (colon == NULL || colon == line ||
+	    strcspn(line, " \t") < (size_t)(colon - line))
+		return set_err(c, "malformed HTTP header");
+	*colon = '\0';
+	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+		;
+	for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	*e = '\0';
+	if (strcasecmp(line, "Content-Length") == 0)
+		return parse_length(c, v, h);
+	if (strcasecmp(line, "Transfer-Encoding") == 0) {
+		if (strcasecmp(v, "chunked") != 0)
+			return set_err(c, "unsupported Transfer-Encoding "
+			    "\"%.40s\"", v);
+		h->chunked = true;
+		r->chunked = true;
+	} else if (strcasecmp(line, "Location") == 0)
+		(void)snprintf(r->location, sizeof(r->location), "%s", v);
+	else if (strcasecmp(line, "Content-Type") == 0)
+		(void)snprintf(r->content_type, sizeof(r->content_type), "%s",
+		    v);
+	return 0;
+}
+
+/* Status line and headers; 1xx interim responses are skipped. */
+static int
+read_head(struct conn *c, struct https_response *r, struct head *h)
+{
+	char line[LINE_MAX_HTTP] = "";
+	int interim;
+
+	c->phase = "waiting for the response";
+	c->head_left = HTTPS_HEAD_MAX;
+	for (interim = 0; interim <= MAX_INTERIM; interim++) {
+		memset(h, 0, sizeof(*h));
+		h->clen = -1;
+		if (get_line(c, line, sizeof(line), "HTTP status line") != 0 ||
+		    parse_status(c, line, r) != 0)
+			return -1;
+		for (;;) {
+			if (get_line(c, line, sizeof(line), "HTTP header") != 0)
+				return -1;
+			if (line[0] == '\0')
+				break;
+			if (parse_header(c, line, r, h) != 0)
+				return -1;
+		}
+		if (r->status >= 200)
+			break;
+	}
+	if (r->status < 200)
+		return set_err(c, "too many interim (1xx) responses");
+	if (h->chunked && h->clen != -1)
+		return set_err(c, "both Transfer-Encoding and Content-Length "
+		    "(refused)");
+	return 0;
+}
+
+static int
+parse_chunk_size(struct conn *c, const char *line, size_t *size)
+{
+	size_t n = 0, i;
+
+	for (i = 0; isxdigit((unsigned char)line[i]); i++) {
+		if (i == 8)
+			return set_err(c, "chunk size too large");
+		n = n * 16 + (size_t)(isdigit((unsigned char)line[i]) ?
+		    line[i] - '0' : tolower((unsigned char)line[i]) - 'a' + 10);
+	}
+	while (line[i] == ' ' || line[i] == '\t')
+		i++;
+	if (i == 0 || (line[i] != '\0' && line[i] != ';'))
+		return set_err(c, "malformed chunk size line");
+	*size = n;
+	return 0;
+}
+
+static int
+read_chunked(struct conn *c, struct https_response *r, size_t max)
+{
+	char line[LINE_MAX_HTTP] = "";
+	size_t size = 0;
+
+	for (;;) {
+		c->head_left = HTTPS_HEAD_MAX;
+		if (get_line(c, line, sizeof(line), "chunk size line") != 0 ||
+		    parse_chunk_size(c, line, &size) != 0)
+			return -1;
+		if (size == 0)
+			break;
+		if (size > max - r->len)
+			return set_err(c, "response body larger than %zu bytes",
+			    max);
+		if (get_bytes(c, r->body + r->len, size) != 0)
+			return -1;
+		r->len += size;
+		if (get_line(c, line, sizeof(line), "chunk") != 0)
+			return -1;
+		if (line[0] != '\0')
+			return set_err(c, "malformed chunk (no CRLF after the "
+			    "data)");
+	}
+	do {				/* trailer fields, ignored */
+		if (get_line(c, line, sizeof(line), "chunked trailer") != 0)
+			return -1;
+	} while (line[0] != '\0');
+	return 0;
+}
+
+/* A body delimited by the end of the connection. */
+static int
+read_to_eof(struct conn *c, struct https_response *r, size_t max)
+{
+	size_t k;
+
+	for (;;) {
+		if (c->pos == c->end) {
+			if (fill(c) != 0)
+				return -1;
+			if (c->eof)
+				return 0;
+			continue;
+		}
+		k = c->end - c->pos;
+		if (k > max - r->len)
+			return set_err(c, "response body larger than %zu bytes",
+			    max);
+		memcpy(r->body + r->len, c->buf + c->pos, k);
+		r->len += k;
+		c->pos = c->end;
+	}
+}
+
+static int
+read_body(struct conn *c, struct https_response *r, const struct head *h,
+    size_t max)
+{
+	int rc;
+
+	c->phase = "reading the response body";
+	if (max == 0 || max > (1U << 30))
+		return set_err(c, "invalid body limit");
+	if (h->clen > (long long)max)
+		return set_err(c, "response body larger than %zu bytes "
+		    "(Content-Length %lld)", max, h->clen);
+	if ((r->body = malloc(max + 1)) == NULL)
+		return set_err(c, "out of memory");
+	if (h->chunked)
+		rc = read_chunked(c, r, max);
+	else if (h->clen >= 0) {
+		rc = get_bytes(c, r->body, (size_t)h->clen);
+		r->len = rc == 0 ? (size_t)h->clen : 0;
+	} else
+		rc = read_to_eof(c, r, max);
+	r->body[r->len] = '\0';
+	return rc;
+}
+
+static int
+exchange(struct conn *c, SSL_CTX *ctx, const struct https_request *req,
+    struct https_response *r)
+{
+	struct head h;
+
+	if (connect_any(c, req, r) != 0 ||
+	    tls_handshake(c, ctx, req->host) != 0 ||
+	    send_request(c, req) != 0 || read_head(c, r, &h) != 0)
+		return -1;
+	if (r->status != 200)
+		return 0;
+	return read_body(c, r, &h, req->max_body);
+}
+
+int
+https_fetch(const struct https_request *req, struct https_response *r)
+{
+	struct sigaction ign, old;
+	struct conn c;
+	SSL_CTX *ctx;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	c.err = r->err;
+	c.errlen = sizeof(r->err);
+	c.deadline = now_ms() + req->timeout_ms;
+	ERR_clear_error();
+	if ((ctx = tls_context(req->ca_file, r->err, sizeof(r->err))) == NULL)
+		return -1;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	(void)sigemptyset(&ign.sa_mask);
+	(void)sigaction(SIGPIPE, &ign, &old);
+	rc = exchange(&c, ctx, req, r);
+	r->timed_out = rc != 0 && c.timed_out;
+	SSL_free(c.ssl);
+	if (c.fd != -1)
+		(void)close(c.fd);
+	SSL_CTX_free(ctx);
+	(void)sigaction(SIGPIPE, &old, NULL);
+	ERR_clear_error();
+	if (rc != 0)
+		https_response_free(r);
+	return rc;
+}
+
+void
+https_response_free(struct https_response *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}

@@ -1,0 +1,119 @@
+/*
+ * check_print.c - the verdicts of "mtasts-milter -C" and their output.
+ *
+ * Details are sanitised once, when added, so both printers can trust
+ * them; the JSON printer still escapes quotes and backslashes.
+ */
+#include <string.h>
+
+#include "probe/probe_print.h"
+
+static const char *const status_names[] = { "ok", "warn", "fail" };
+
+/* Printable ASCII stays, "\" doubles, everything else becomes \xHH. */
+static void
+sanitise(char *dst, size_t dstlen, const char *src)
+{
+	size_t o = 0;
+	unsigned char c;
+
+	for (; (c = (unsigned char)*src) != '\0'; src++) {
+		if (o + 8 >= dstlen) {
+			(void)memcpy(dst + o, "...", 4);
+			return;
+		}
+		if (c == '\\')
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\\\");
+		else if (c < 0x20 || c > 0x7e)
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x",
+			    c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+}
+
+void
+check_report_vadd(struct check_report *rep, enum check_status st,
+    const char *check, const char *fmt, va_list ap)
+{
+	struct check_line *l;
+	char raw[CHECK_DETAIL_MAX * 2];
+
+	if (rep->nlines >= CHECK_NLINES)
+		return;
+	l = &rep->lines[rep->nlines++];
+	l->status = st;
+	l->check = check;
+	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
+	sanitise(l->detail, sizeof(l->detail), raw);
+}
+
+enum check_status
+check_report_worst(const struct check_report *rep)
+{
+	enum check_status w = CHK_OK;
+	size_t i;
+
+	for (i = 0; i < rep->nlines; i++)
+		if (rep->lines[i].status > w)
+			w = rep->lines[i].status;
+	return w;
+}
+
+void
+check_print_text(FILE *out, const struct check_report *rep, int width)
+{
+	char dom[300];
+	size_t i;
+
+	sanitise(dom, sizeof(dom), rep->domain);
+	for (i = 0; i < rep->nlines; i++)
+		fprintf(out, "%-4s %-*s  %-8s %s\n",
+		    status_names[rep->lines[i].status], width, dom,
+		    rep->lines[i].check, rep->lines[i].detail);
+	fflush(out);
+}
+
+static void
+json_string(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			fprintf(out, "\\u%04x", (unsigned char)*s);
+		else
+			putc(*s, out);
+	}
+	putc('"', out);
+}
+
+void
+check_print_json(FILE *out, const struct check_report *reps, size_t n,
+    enum check_status all)
+{
+	char dom[300];
+	size_t d, i;
+
+	fprintf(out, "{\"result\":\"%s\",\"domains\":[", status_names[all]);
+	for (d = 0; d < n; d++) {
+		sanitise(dom, sizeof(dom), reps[d].domain);
+		fprintf(out, "%s\n{\"domain\":", d > 0 ? "," : "");
+		json_string(out, dom);
+		fprintf(out, ",\"result\":\"%s\",\"checks\":[",
+		    status_names[check_report_worst(&reps[d])]);
+		for (i = 0; i < reps[d].nlines; i++) {
+			fprintf(out, "%s{\"check\":\"%s\",\"status\":\"%s\","
+			    "\"detail\":", i > 0 ? "," : "",
+			    reps[d].lines[i].check,
+			    status_names[reps[d].lines[i].status]);
+			json_string(out, reps[d].lines[i].detail);
+			putc('}', out);
+		}
+		fprintf(out, "]}");
+	}
+	fprintf(out, "]}\n");
+	fflush(out);
+}
