@@ -219,7 +219,7 @@ main(int argc, char **argv)
 		    stderr);
 	c = load_or_exit(&o);
 	if (o.ndomains > 0) {
-		rc = check_domains(c, o.domains, o.ndomains, o.json, stdout);
+		rc = probe_domains(c, o.domains, o.ndomains, o.json, stdout);
 		conf_unref(c);
 		return rc;
 	}

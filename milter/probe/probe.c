@@ -1,5 +1,5 @@
 /*
- * check.c - the published-policy check ("mtasts-milter -C DOMAIN").
+ * probe.c - the published-policy check ("mtasts-milter -C DOMAIN").
  *
  * For each domain, six checks in a fixed order (txt, policy, mx,
  * hostname, tlsrpt, mode), each giving ok, warn or fail with a one-line
@@ -36,11 +36,11 @@
 #define MAX_ADDRS	16
 #define POLICY_PATH	"/.well-known/mta-sts.txt"
 
-struct checker {
+struct prober {
 	const struct conf	*conf;
 	struct dnsq		*dns;
 	const char		*domain;
-	struct check_report		*rep;
+	struct probe_report		*rep;
 	bool			 txt_ok;
 	bool			 have_policy;
 	struct sts_policy	 policy;
@@ -59,17 +59,17 @@ now_ms(void)
 }
 
 static void
-add(struct checker *ck, enum check_status st, const char *check,
+add(struct prober *ck, enum probe_status st, const char *check,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-add(struct checker *ck, enum check_status st, const char *check,
+add(struct prober *ck, enum probe_status st, const char *check,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	check_report_vadd(ck->rep, st, check, fmt, ap);
+	probe_report_vadd(ck->rep, st, check, fmt, ap);
 	va_end(ap);
 }
 
@@ -135,7 +135,7 @@ pick_record(const struct dnsq_result *r, const char *prefix, size_t *count)
 }
 
 static void
-check_txt(struct checker *ck)
+check_txt(struct prober *ck)
 {
 	const struct dnsq_rr *rr;
 	struct dnsq_result r;
@@ -144,24 +144,24 @@ check_txt(struct checker *ck)
 
 	(void)snprintf(name, sizeof(name), "_mta-sts.%s", ck->domain);
 	if (dnsq_lookup(ck->dns, name, ns_t_txt, &r) == DNSQ_ERROR) {
-		add(ck, CHK_FAIL, "txt", "%s", r.err);
+		add(ck, PROBE_FAIL, "txt", "%s", r.err);
 		return;
 	}
 	if (r.ncname > 0)
 		(void)snprintf(via, sizeof(via), " (via CNAME %s)", r.owner);
 	if (r.status != DNSQ_OK)
-		add(ck, CHK_FAIL, "txt", "no %s TXT record%s", name, via);
+		add(ck, PROBE_FAIL, "txt", "no %s TXT record%s", name, via);
 	else if ((rr = pick_record(&r, "v=STSv1", &n)) == NULL && n == 0)
-		add(ck, CHK_FAIL, "txt", "no v=STSv1 record at %s%s", name,
+		add(ck, PROBE_FAIL, "txt", "no v=STSv1 record at %s%s", name,
 		    via);
 	else if (rr == NULL)
-		add(ck, CHK_FAIL, "txt", "%zu v=STSv1 records at %s: senders "
+		add(ck, PROBE_FAIL, "txt", "%zu v=STSv1 records at %s: senders "
 		    "ignore them all", n, name);
 	else if (dnsrecord_sts(rr->data, rr->len, why, sizeof(why)) != 0)
-		add(ck, CHK_FAIL, "txt", "invalid record \"%.200s\": %s",
+		add(ck, PROBE_FAIL, "txt", "invalid record \"%.200s\": %s",
 		    rr->data, why);
 	else {
-		add(ck, CHK_OK, "txt", "%s%s", rr->data, via);
+		add(ck, PROBE_OK, "txt", "%s%s", rr->data, via);
 		ck->txt_ok = true;
 	}
 	dnsq_result_free(&r);
@@ -203,7 +203,7 @@ connect_override(const char *spec, struct sockaddr_storage *addrs,
 
 /* The policy host's addresses, unless check_connect says otherwise. */
 static int
-policy_addresses(struct checker *ck, const char *host,
+policy_addresses(struct prober *ck, const char *host,
     struct sockaddr_storage *addrs, size_t *n, char *why, size_t whylen)
 {
 	if (ck->conf->check_connect != NULL && ck->conf->check_connect[0])
@@ -238,38 +238,38 @@ policy_summary(const struct sts_policy *p, char *buf, size_t len)
 }
 
 static void
-judge_policy(struct checker *ck, const struct https_response *resp)
+judge_policy(struct prober *ck, const struct https_response *resp)
 {
-	char err[200], summary[CHECK_DETAIL_MAX];
+	char err[200], summary[PROBE_DETAIL_MAX];
 	int line;
 
 	if (resp->status >= 300 && resp->status < 400)
-		add(ck, CHK_FAIL, "policy", "HTTP %d redirect to %s (redirects "
+		add(ck, PROBE_FAIL, "policy", "HTTP %d redirect to %s (redirects "
 		    "are not followed)", resp->status, resp->location[0] ?
 		    resp->location : "nowhere");
 	else if (resp->status != 200)
-		add(ck, CHK_FAIL, "policy", "HTTP status %d (200 required)",
+		add(ck, PROBE_FAIL, "policy", "HTTP status %d (200 required)",
 		    resp->status);
 	else if (policy_parse(resp->body, resp->len, &ck->policy, err,
 	    sizeof(err), &line) != 0) {
 		if (line > 0)
-			add(ck, CHK_FAIL, "policy", "invalid policy: line %d: "
+			add(ck, PROBE_FAIL, "policy", "invalid policy: line %d: "
 			    "%s", line, err);
 		else
-			add(ck, CHK_FAIL, "policy", "invalid policy: %s", err);
+			add(ck, PROBE_FAIL, "policy", "invalid policy: %s", err);
 	} else {
 		ck->have_policy = true;
 		policy_summary(&ck->policy, summary, sizeof(summary));
 		if (!is_text_plain(resp->content_type))
-			add(ck, CHK_WARN, "policy", "Content-Type \"%.60s\" is "
+			add(ck, PROBE_WARN, "policy", "Content-Type \"%.60s\" is "
 			    "not text/plain; %s", resp->content_type, summary);
 		else
-			add(ck, CHK_OK, "policy", "%s", summary);
+			add(ck, PROBE_OK, "policy", "%s", summary);
 	}
 }
 
 static void
-check_policy(struct checker *ck)
+check_policy(struct prober *ck)
 {
 	struct sockaddr_storage addrs[MAX_ADDRS];
 	struct https_request req;
@@ -280,7 +280,7 @@ check_policy(struct checker *ck)
 
 	/* check_timeout bounds the TXT lookup, the host lookup and fetch. */
 	if ((left = ck->deadline - now_ms()) <= 0) {
-		add(ck, CHK_FAIL, "policy", "not fetched: check_timeout (%ld "
+		add(ck, PROBE_FAIL, "policy", "not fetched: check_timeout (%ld "
 		    "s) used up by DNS", ck->timeout);
 		return;
 	}
@@ -289,7 +289,7 @@ check_policy(struct checker *ck)
 	n = 0;
 	if (policy_addresses(ck, host, addrs, &n, why, sizeof(why)) != 0 ||
 	    (left = ck->deadline - now_ms()) <= 0) {
-		add(ck, CHK_FAIL, "policy", "%s", n == 0 ? why : "not fetched: "
+		add(ck, PROBE_FAIL, "policy", "%s", n == 0 ? why : "not fetched: "
 		    "check_timeout used up by DNS");
 		return;
 	}
@@ -302,10 +302,10 @@ check_policy(struct checker *ck)
 	req.timeout_ms = left;
 	req.max_body = POLICY_MAX_BYTES;
 	if (https_fetch(&req, &resp) != 0 && resp.timed_out)
-		add(ck, CHK_FAIL, "policy", "%s (check_timeout %ld s)",
+		add(ck, PROBE_FAIL, "policy", "%s (check_timeout %ld s)",
 		    resp.err, ck->timeout);
 	else if (resp.err[0] != '\0')
-		add(ck, CHK_FAIL, "policy", "%s", resp.err);
+		add(ck, PROBE_FAIL, "policy", "%s", resp.err);
 	else
 		judge_policy(ck, &resp);
 	https_response_free(&resp);
@@ -335,23 +335,23 @@ list_add(char *buf, size_t len, const char *name)
 
 /* Hosts outside the mx patterns of an enforce or testing policy. */
 static void
-add_mismatch(struct checker *ck, const char *check, const char *hosts,
+add_mismatch(struct prober *ck, const char *check, const char *hosts,
     const char *verb, const char *whom)
 {
 	if (ck->policy.mode == STS_MODE_ENFORCE)
-		add(ck, CHK_FAIL, check, "%s %s no policy mx pattern (mode "
+		add(ck, PROBE_FAIL, check, "%s %s no policy mx pattern (mode "
 		    "enforce): senders that obey the policy will not deliver "
 		    "to %s", hosts, verb, whom);
 	else
-		add(ck, CHK_WARN, check, "%s %s no policy mx pattern (mode "
+		add(ck, PROBE_WARN, check, "%s %s no policy mx pattern (mode "
 		    "testing): enforce would stop delivery to %s", hosts, verb,
 		    whom);
 }
 
 static void
-judge_mx(struct checker *ck, struct dnsq_rr *rr, size_t n, const char *how)
+judge_mx(struct prober *ck, struct dnsq_rr *rr, size_t n, const char *how)
 {
-	char all[CHECK_DETAIL_MAX] = "", bad[CHECK_DETAIL_MAX] = "";
+	char all[PROBE_DETAIL_MAX] = "", bad[PROBE_DETAIL_MAX] = "";
 	enum sts_mode mode = ck->policy.mode;
 	size_t i, nbad = 0;
 
@@ -364,10 +364,10 @@ judge_mx(struct checker *ck, struct dnsq_rr *rr, size_t n, const char *how)
 		}
 	}
 	if (!ck->have_policy)
-		add(ck, CHK_WARN, "mx", "%s%s (not checked: no valid policy)",
+		add(ck, PROBE_WARN, "mx", "%s%s (not checked: no valid policy)",
 		    how, all);
 	else if (nbad == 0 || mode == STS_MODE_OFF)
-		add(ck, CHK_OK, "mx", "%s%s%s", how, all, nbad == 0 ?
+		add(ck, PROBE_OK, "mx", "%s%s%s", how, all, nbad == 0 ?
 		    " (all match the policy)" : " (policy mode none)");
 	else
 		add_mismatch(ck, "mx", bad, nbad > 1 ? "match" : "matches",
@@ -375,7 +375,7 @@ judge_mx(struct checker *ck, struct dnsq_rr *rr, size_t n, const char *how)
 }
 
 static void
-check_mx(struct checker *ck)
+check_mx(struct prober *ck)
 {
 	struct dnsq_result r;
 	struct dnsq_rr implicit;
@@ -383,10 +383,10 @@ check_mx(struct checker *ck)
 
 	switch (dnsq_lookup(ck->dns, ck->domain, ns_t_mx, &r)) {
 	case DNSQ_ERROR:
-		add(ck, CHK_FAIL, "mx", "%s", r.err);
+		add(ck, PROBE_FAIL, "mx", "%s", r.err);
 		return;
 	case DNSQ_NXDOMAIN:
-		add(ck, CHK_FAIL, "mx", "%s does not exist (NXDOMAIN)",
+		add(ck, PROBE_FAIL, "mx", "%s does not exist (NXDOMAIN)",
 		    ck->domain);
 		return;
 	case DNSQ_NODATA:
@@ -401,7 +401,7 @@ check_mx(struct checker *ck)
 		break;
 	}
 	if (r.nrr == 1 && (r.rr[0].len == 0 || strcmp(r.rr[0].data, ".") == 0))
-		add(ck, CHK_WARN, "mx", "null MX (RFC 7505): %s accepts no "
+		add(ck, PROBE_WARN, "mx", "null MX (RFC 7505): %s accepts no "
 		    "mail", ck->domain);
 	else
 		judge_mx(ck, r.rr, r.nrr, "");
@@ -409,32 +409,32 @@ check_mx(struct checker *ck)
 }
 
 static void
-check_hostname(struct checker *ck)
+check_hostname(struct prober *ck)
 {
 	char buf[256];
 	const char *h = conf_hostname(ck->conf, NULL, buf, sizeof(buf));
 	size_t i;
 
 	if (!ck->have_policy) {
-		add(ck, CHK_WARN, "hostname", "%s (not checked: no valid "
+		add(ck, PROBE_WARN, "hostname", "%s (not checked: no valid "
 		    "policy)", h);
 		return;
 	}
 	for (i = 0; i < ck->policy.nmx; i++)
 		if (policy_mx_match(ck->policy.mx[i], h)) {
-			add(ck, CHK_OK, "hostname", "%s matches mx %s", h,
+			add(ck, PROBE_OK, "hostname", "%s matches mx %s", h,
 			    ck->policy.mx[i]);
 			return;
 		}
 	if (ck->policy.mode == STS_MODE_OFF)
-		add(ck, CHK_OK, "hostname", "%s (policy mode none)", h);
+		add(ck, PROBE_OK, "hostname", "%s (policy mode none)", h);
 	else
 		add_mismatch(ck, "hostname", h, "matches", "this host");
 }
 
 /* Would this milter reject plaintext mail to a rua mailbox? */
 static bool
-rua_blocked(struct checker *ck, const char *addr)
+rua_blocked(struct prober *ck, const char *addr)
 {
 	const struct domain_rule *rule;
 	size_t dl, pl = strlen(ck->domain);
@@ -454,7 +454,7 @@ rua_blocked(struct checker *ck, const char *addr)
 }
 
 static void
-judge_tlsrpt(struct checker *ck, const struct dnsq_rr *rr)
+judge_tlsrpt(struct prober *ck, const struct dnsq_rr *rr)
 {
 	struct tlsrpt_info info;
 	char why[160];
@@ -462,22 +462,22 @@ judge_tlsrpt(struct checker *ck, const struct dnsq_rr *rr)
 
 	if (dnsrecord_tlsrpt(rr->data, rr->len, &info, why,
 	    sizeof(why)) != 0) {
-		add(ck, CHK_WARN, "tlsrpt", "invalid record \"%.200s\": %s",
+		add(ck, PROBE_WARN, "tlsrpt", "invalid record \"%.200s\": %s",
 		    rr->data, why);
 		return;
 	}
 	for (i = 0; i < info.nmailto; i++)
 		if (rua_blocked(ck, info.mailto[i])) {
-			add(ck, CHK_WARN, "tlsrpt", "rua %s is not reachable "
+			add(ck, PROBE_WARN, "tlsrpt", "rua %s is not reachable "
 			    "in plaintext: this milter enforces for it (add it "
 			    "to exempt_recipients)", info.mailto[i]);
 			return;
 		}
-	add(ck, CHK_OK, "tlsrpt", "%s", rr->data);
+	add(ck, PROBE_OK, "tlsrpt", "%s", rr->data);
 }
 
 static void
-check_tlsrpt(struct checker *ck)
+check_tlsrpt(struct prober *ck)
 {
 	const struct dnsq_rr *rr;
 	struct dnsq_result r;
@@ -486,15 +486,15 @@ check_tlsrpt(struct checker *ck)
 
 	(void)snprintf(name, sizeof(name), "_smtp._tls.%s", ck->domain);
 	if (dnsq_lookup(ck->dns, name, ns_t_txt, &r) == DNSQ_ERROR) {
-		add(ck, CHK_WARN, "tlsrpt", "%s", r.err);
+		add(ck, PROBE_WARN, "tlsrpt", "%s", r.err);
 		return;
 	}
 	if (r.status != DNSQ_OK)
-		add(ck, CHK_WARN, "tlsrpt", "no _smtp._tls record");
+		add(ck, PROBE_WARN, "tlsrpt", "no _smtp._tls record");
 	else if ((rr = pick_record(&r, "v=TLSRPTv1", &n)) == NULL && n == 0)
-		add(ck, CHK_WARN, "tlsrpt", "no v=TLSRPTv1 record at %s", name);
+		add(ck, PROBE_WARN, "tlsrpt", "no v=TLSRPTv1 record at %s", name);
 	else if (rr == NULL)
-		add(ck, CHK_WARN, "tlsrpt", "%zu v=TLSRPTv1 records at %s: "
+		add(ck, PROBE_WARN, "tlsrpt", "%zu v=TLSRPTv1 records at %s: "
 		    "reporters ignore them all", n, name);
 	else
 		judge_tlsrpt(ck, rr);
@@ -502,7 +502,7 @@ check_tlsrpt(struct checker *ck)
 }
 
 static void
-check_mode(struct checker *ck)
+check_mode(struct prober *ck)
 {
 	const struct domain_rule *rule;
 	enum mode_source src;
@@ -528,22 +528,22 @@ check_mode(struct checker *ck)
 		(void)snprintf(pubname, sizeof(pubname), "no valid policy is "
 		    "published");
 	if (pub == STS_MODE_ENFORCE && m != STS_MODE_ENFORCE)
-		add(ck, CHK_WARN, "mode", "published enforce, but the milter "
+		add(ck, PROBE_WARN, "mode", "published enforce, but the milter "
 		    "applies %s (%s): plaintext mail is accepted",
 		    sts_mode_name(m), from);
 	else if (m == STS_MODE_ENFORCE && pub != STS_MODE_ENFORCE)
-		add(ck, CHK_WARN, "mode", "the milter enforces (%s), but %s",
+		add(ck, PROBE_WARN, "mode", "the milter enforces (%s), but %s",
 		    from, pubname);
 	else
-		add(ck, CHK_OK, "mode", "milter %s (%s), %s", sts_mode_name(m),
+		add(ck, PROBE_OK, "mode", "milter %s (%s), %s", sts_mode_name(m),
 		    from, pubname);
 }
 
 static void
 check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
-    struct check_report *rep)
+    struct probe_report *rep)
 {
-	struct checker ck;
+	struct prober ck;
 
 	memset(&ck, 0, sizeof(ck));
 	ck.conf = conf;
@@ -554,7 +554,7 @@ check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
 	ck.deadline = now_ms() + ck.timeout * 1000LL;
 	if (!normalise_domain(arg, rep->domain, sizeof(rep->domain))) {
 		(void)snprintf(rep->domain, sizeof(rep->domain), "%.200s", arg);
-		add(&ck, CHK_FAIL, "txt", "invalid domain name");
+		add(&ck, PROBE_FAIL, "txt", "invalid domain name");
 		return;
 	}
 	check_txt(&ck);
@@ -567,12 +567,12 @@ check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
 }
 
 int
-check_domains(const struct conf *conf, char *const *domains, size_t n,
+probe_domains(const struct conf *conf, char *const *domains, size_t n,
     bool json, FILE *out)
 {
-	struct check_report *reps;
+	struct probe_report *reps;
 	struct dnsq *dns;
-	enum check_status all = CHK_OK;
+	enum probe_status all = PROBE_OK;
 	char err[256];
 	size_t i, len;
 	int width = 0;
@@ -595,14 +595,14 @@ check_domains(const struct conf *conf, char *const *domains, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		check_one(conf, dns, domains[i], &reps[i]);
-		if (check_report_worst(&reps[i]) > all)
-			all = check_report_worst(&reps[i]);
+		if (probe_report_worst(&reps[i]) > all)
+			all = probe_report_worst(&reps[i]);
 		if (!json)
-			check_print_text(out, &reps[i], width);
+			probe_print_text(out, &reps[i], width);
 	}
 	if (json)
-		check_print_json(out, reps, n, all);
+		probe_print_json(out, reps, n, all);
 	free(reps);
 	dnsq_close(dns);
-	return all == CHK_FAIL ? 1 : 0;
+	return all == PROBE_FAIL ? 1 : 0;
 }

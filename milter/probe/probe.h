@@ -1,7 +1,7 @@
 /*
- * check.h - the published-policy check ("mtasts-milter -C DOMAIN").
+ * probe.h - the published-policy check ("mtasts-milter -C DOMAIN").
  *
- * Interface: check_domains() checks, for each domain, what a sending MTA
+ * Interface: probe_domains() checks, for each domain, what a sending MTA
  * sees: the _mta-sts TXT record, the HTTPS policy (fetched with OpenSSL,
  * verified), the MX records and this host against the policy's mx
  * patterns, the _smtp._tls TLSRPT record, and whether the mode this
@@ -18,8 +18,8 @@
  * Failure modes: returns 0 when no check failed, 1 otherwise.  Never
  * hangs past the timeout.
  */
-#ifndef MTASTS_CHECK_H
-#define MTASTS_CHECK_H
+#ifndef MTASTS_PROBE_H
+#define MTASTS_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,7 +27,7 @@
 
 #include "core/conf.h"
 
-int	check_domains(const struct conf *, char *const *domains, size_t n,
+int	probe_domains(const struct conf *, char *const *domains, size_t n,
 	    bool json, FILE *out);
 
 #endif

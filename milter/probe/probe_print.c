@@ -1,5 +1,5 @@
 /*
- * check_print.c - the verdicts of "mtasts-milter -C" and their output.
+ * probe_print.c - the verdicts of "mtasts-milter -C" and their output.
  *
  * Details are sanitised once, when added, so both printers can trust
  * them; the JSON printer still escapes quotes and backslashes.
@@ -34,13 +34,13 @@ sanitise(char *dst, size_t dstlen, const char *src)
 }
 
 void
-check_report_vadd(struct check_report *rep, enum check_status st,
+probe_report_vadd(struct probe_report *rep, enum probe_status st,
     const char *check, const char *fmt, va_list ap)
 {
-	struct check_line *l;
-	char raw[CHECK_DETAIL_MAX * 2];
+	struct probe_line *l;
+	char raw[PROBE_DETAIL_MAX * 2];
 
-	if (rep->nlines >= CHECK_NLINES)
+	if (rep->nlines >= PROBE_NLINES)
 		return;
 	l = &rep->lines[rep->nlines++];
 	l->status = st;
@@ -49,10 +49,10 @@ check_report_vadd(struct check_report *rep, enum check_status st,
 	sanitise(l->detail, sizeof(l->detail), raw);
 }
 
-enum check_status
-check_report_worst(const struct check_report *rep)
+enum probe_status
+probe_report_worst(const struct probe_report *rep)
 {
-	enum check_status w = CHK_OK;
+	enum probe_status w = PROBE_OK;
 	size_t i;
 
 	for (i = 0; i < rep->nlines; i++)
@@ -62,7 +62,7 @@ check_report_worst(const struct check_report *rep)
 }
 
 void
-check_print_text(FILE *out, const struct check_report *rep, int width)
+probe_print_text(FILE *out, const struct probe_report *rep, int width)
 {
 	char dom[300];
 	size_t i;
@@ -91,8 +91,8 @@ json_string(FILE *out, const char *s)
 }
 
 void
-check_print_json(FILE *out, const struct check_report *reps, size_t n,
-    enum check_status all)
+probe_print_json(FILE *out, const struct probe_report *reps, size_t n,
+    enum probe_status all)
 {
 	char dom[300];
 	size_t d, i;
@@ -103,7 +103,7 @@ check_print_json(FILE *out, const struct check_report *reps, size_t n,
 		fprintf(out, "%s\n{\"domain\":", d > 0 ? "," : "");
 		json_string(out, dom);
 		fprintf(out, ",\"result\":\"%s\",\"checks\":[",
-		    status_names[check_report_worst(&reps[d])]);
+		    status_names[probe_report_worst(&reps[d])]);
 		for (i = 0; i < reps[d].nlines; i++) {
 			fprintf(out, "%s{\"check\":\"%s\",\"status\":\"%s\","
 			    "\"detail\":", i > 0 ? "," : "",
