@@ -154,17 +154,17 @@ open_socket(const struct conf *c)
 	mode_t old;
 
 	if (callbacks_register() != 0)
-		fatal("smfi_register failed");
+		fatalx("smfi_register failed");
 	if (smfi_setconn(c->socket) != MI_SUCCESS)
-		fatal("smfi_setconn(%s) failed", c->socket);
+		fatalx("smfi_setconn(%s) failed", c->socket);
 	/* Socket created 0660 at most; daemon_prepare_socket() sets owner. */
 	old = umask(0117);
 	if (smfi_opensocket(true) != MI_SUCCESS)
-		fatal("cannot open milter socket %s (does its directory "
+		fatalx("cannot open milter socket %s (does its directory "
 		    "exist? is it in use?)", c->socket);
 	(void)umask(old);
 	if (daemon_prepare_socket(c->socket, c->user) != 0)
-		fatal("cannot set permissions of %s", c->socket);
+		fatalx("cannot set permissions of %s", c->socket);
 }
 
 static int
@@ -179,12 +179,12 @@ run_daemon(const struct options *o, struct conf *c)
 	log_set_level(o->level != NULL ? log_level_parse(o->level) :
 	    c->log_level);
 	for (i = 0; i < c->nwarnings; i++)
-		log_warn("%s", c->warnings[i]);
+		log_warnx("%s", c->warnings[i]);
 	stats_init();
 	open_socket(c);
 	daemon_set_cleanup(c->socket, c->pidfile, c->stats_file);
 	if (!o->foreground && daemon_detach() != 0)
-		fatal("cannot detach");
+		fatalx("cannot detach");
 	if (c->pidfile != NULL && daemon_write_pidfile(c->pidfile) != 0) {
 		daemon_cleanup();
 		exit(1);
@@ -195,9 +195,9 @@ run_daemon(const struct options *o, struct conf *c)
 	}
 	conf_install(c);
 	if (log_start_writer() != 0)
-		fatal("cannot start the log writer thread");
+		fatalx("cannot start the log writer thread");
 	if (signals_start(o->config, o->level != NULL) != 0)
-		fatal("cannot start the signal thread");
+		fatalx("cannot start the signal thread");
 	log_notice("started: socket %s, global mode %s, %zu domain block(s)",
 	    c->socket, sts_mode_name(c->mode), c->ndomains);
 	rc = smfi_main();

@@ -63,7 +63,7 @@ dup_str(const char *s)
 	char *d = strdup(s != NULL ? s : "");
 
 	if (d == NULL)
-		fatal("out of memory");
+		fatalx("out of memory");
 	return d;
 }
 
@@ -82,7 +82,7 @@ conf_warn(struct conf *c, const char *fmt, ...)
 	va_end(ap);
 	if ((n = reallocarray(c->warnings, c->nwarnings + 1, sizeof(*n))) ==
 	    NULL)
-		fatal("out of memory");
+		fatalx("out of memory");
 	c->warnings = n;
 	c->warnings[c->nwarnings++] = dup_str(msg);
 }
@@ -196,7 +196,7 @@ check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
 		    key, REPLY_MAX);
 	r->text = dup_str(text);
 	if ((r->text_milter = malloc(strlen(text) + pct + 1)) == NULL)
-		fatal("out of memory");
+		fatalx("out of memory");
 	for (i = 0, o = 0; text[i] != '\0'; i++) {
 		r->text_milter[o++] = text[i];
 		if (text[i] == '%')
@@ -261,7 +261,7 @@ check_networks(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	unsigned int i;
 
 	if ((c->exempt_networks = netlist_new()) == NULL)
-		fatal("out of memory");
+		fatalx("out of memory");
 	for (i = 0; i < cfg_size(cfg, "exempt_networks"); i++)
 		if (netlist_add(c->exempt_networks,
 		    cfg_getnstr(cfg, "exempt_networks", i), err,
@@ -281,7 +281,7 @@ check_recipients(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	if (n == 0)
 		return;
 	if ((c->exempt_rcpts = calloc(n, sizeof(*c->exempt_rcpts))) == NULL)
-		fatal("out of memory");
+		fatalx("out of memory");
 	for (i = 0; i < n; i++) {
 		s = dup_str(cfg_getnstr(cfg, "exempt_recipients", i));
 		r = &c->exempt_rcpts[c->nexempt_rcpts++];
@@ -347,7 +347,7 @@ check_domains(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	if (n == 0)
 		return;
 	if ((c->domains = calloc(n, sizeof(*c->domains))) == NULL)
-		fatal("out of memory");
+		fatalx("out of memory");
 	for (i = 0; i < n; i++) {
 		check_domain(ctx, c, cfg_getnsec(cfg, "domain", i),
 		    &c->domains[i]);
@@ -509,7 +509,7 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	const char *v;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("out of memory");
+		fatalx("out of memory");
 	atomic_init(&c->refs, 1);
 	c->path = dup_str(ctx->name);
 	check_daemon_keys(ctx, cfg, c);

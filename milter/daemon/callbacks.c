@@ -100,7 +100,7 @@ session_get(SMFICTX *ctx)
 
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL) {
-			log_error("out of memory for a new session");
+			log_errorx("out of memory for a new session");
 			return NULL;
 		}
 		if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
@@ -193,7 +193,7 @@ apply_reject(SMFICTX *ctx, const struct reply *r)
 {
 	if (smfi_setreply(ctx, (char *)r->code, (char *)r->xcode,
 	    r->text_milter) != MI_SUCCESS)
-		log_error("smfi_setreply(%s %s) failed: the MTA sends its own "
+		log_errorx("smfi_setreply(%s %s) failed: the MTA sends its own "
 		    "default text", r->code, r->xcode);
 	return r->code[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
@@ -217,7 +217,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if ((f0 & SMFIF_SETSYMLIST) == 0) {
 		s->no_symlist = true;
 		if (!atomic_exchange(&warned_symlist, true))
-			log_warn("the MTA cannot honour smfi_setsymlist: TLS "
+			log_warnx("the MTA cannot honour smfi_setsymlist: TLS "
 			    "macros at MAIL FROM depend on its own macro "
 			    "settings (Postfix milter_mail_macros, Sendmail "
 			    "confMILTER_MACROS_ENVFROM)");
@@ -227,7 +227,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (smfi_setsymlist(ctx, SMFIM_ENVFROM, SYMLIST_MAIL) != MI_SUCCESS ||
 	    smfi_setsymlist(ctx, SMFIM_ENVRCPT, SYMLIST_RCPT) != MI_SUCCESS ||
 	    smfi_setsymlist(ctx, SMFIM_EOM, SYMLIST_EOM) != MI_SUCCESS)
-		log_warn("smfi_setsymlist failed: falling back to the MTA's "
+		log_warnx("smfi_setsymlist failed: falling back to the MTA's "
 		    "default macros");
 	return SMFIS_CONTINUE;
 }
@@ -275,7 +275,7 @@ gather_facts(SMFICTX *ctx, struct session *s, struct session_facts *f,
 	copy_bounded(s->from, sizeof(s->from), argv != NULL ? argv[0] : "");
 	if (s->no_symlist && f->tls_version == NULL &&
 	    !atomic_exchange(&warned_symlist, true))
-		log_warn("no {tls_version} macro at MAIL FROM and the MTA "
+		log_warnx("no {tls_version} macro at MAIL FROM and the MTA "
 		    "cannot be asked for it: TLS state may be unknown, "
 		    "sessions count as plaintext");
 }
@@ -352,11 +352,11 @@ insert_received(SMFICTX *ctx, struct session *s)
 	if (localtime_r(&now, &tm) == NULL ||
 	    received_build(field, sizeof(field), hostname,
 	    smfi_getsymval(ctx, "i"), &tm) < 0) {
-		log_error("cannot build the REQUIRETLS Received field");
+		log_errorx("cannot build the REQUIRETLS Received field");
 		return;
 	}
 	if (smfi_insheader(ctx, 0, "Received", field) != MI_SUCCESS)
-		log_error("smfi_insheader(Received) failed");
+		log_errorx("smfi_insheader(Received) failed");
 }
 
 static sfsistat

@@ -46,17 +46,17 @@ daemon_prepare_socket(const char *socket, const char *user)
 	if (path == NULL)
 		return 0;
 	if (chmod(path, 0660) != 0) {
-		log_error("chmod %s: %s", path, strerror(errno));
+		log_error("chmod %s", path);
 		return -1;
 	}
 	if (user == NULL || geteuid() != 0)
 		return 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		log_error("user %s: no such user", user);
+		log_errorx("user %s: no such user", user);
 		return -1;
 	}
 	if (chown(path, pw->pw_uid, pw->pw_gid) != 0) {
-		log_error("chown %s: %s", path, strerror(errno));
+		log_error("chown %s", path);
 		return -1;
 	}
 	return 0;
@@ -69,7 +69,7 @@ daemon_detach(void)
 
 	switch (fork()) {
 	case -1:
-		log_error("fork: %s", strerror(errno));
+		log_error("fork");
 		return -1;
 	case 0:
 		break;
@@ -77,7 +77,7 @@ daemon_detach(void)
 		_exit(0);
 	}
 	if (setsid() == -1) {
-		log_error("setsid: %s", strerror(errno));
+		log_error("setsid");
 		return -1;
 	}
 	if ((fd = open("/dev/null", O_RDWR)) != -1) {
@@ -100,12 +100,12 @@ daemon_write_pidfile(const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0644);
 	if (fd == -1) {
-		log_error("pidfile %s: %s", path, strerror(errno));
+		log_error("pidfile %s", path);
 		return -1;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (write(fd, buf, (size_t)n) != n || close(fd) != 0) {
-		log_error("pidfile %s: %s", path, strerror(errno));
+		log_error("pidfile %s", path);
 		return -1;
 	}
 	return 0;
@@ -119,23 +119,23 @@ daemon_drop_privileges(const char *user)
 	if (user == NULL)
 		return 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		log_error("user %s: no such user", user);
+		log_errorx("user %s: no such user", user);
 		return -1;
 	}
 	if (geteuid() != 0) {
 		if (geteuid() == pw->pw_uid)
 			return 0;
-		log_error("cannot become user %s: not started as root", user);
+		log_errorx("cannot become user %s: not started as root", user);
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
 	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-		log_error("cannot become user %s: %s", user, strerror(errno));
+		log_error("cannot become user %s", user);
 		return -1;
 	}
 	/* Paranoia: the switch must be for good. */
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-		log_error("could regain root after dropping privileges");
+		log_errorx("could regain root after dropping privileges");
 		return -1;
 	}
 	log_info("running as user %s (uid %ld)", user, (long)pw->pw_uid);
@@ -162,15 +162,15 @@ daemon_cleanup(void)
 	if (atomic_exchange(&cleaned, true))
 		return;
 	if (cleanup_stats[0] != '\0' && stats_write_file(cleanup_stats) != 0)
-		log_warn("cannot write statistics file %s: %s", cleanup_stats,
+		log_warnx("cannot write statistics file %s: %s", cleanup_stats,
 		    strerror(errno));
 	if (cleanup_socket[0] != '\0' && unlink(cleanup_socket) != 0 &&
 	    errno != ENOENT)
-		log_warn("cannot remove socket %s: %s", cleanup_socket,
+		log_warnx("cannot remove socket %s: %s", cleanup_socket,
 		    strerror(errno));
 	if (cleanup_pidfile[0] != '\0' && unlink(cleanup_pidfile) != 0 &&
 	    errno != ENOENT)
-		log_warn("cannot remove pidfile %s: %s", cleanup_pidfile,
+		log_warnx("cannot remove pidfile %s: %s", cleanup_pidfile,
 		    strerror(errno));
 	log_notice("stopped");
 	log_stop_writer();

@@ -85,7 +85,7 @@ write_stats(void)
 
 	if (c != NULL && c->stats_file != NULL &&
 	    stats_write_file(c->stats_file) != 0)
-		log_error("cannot write statistics file %s: %s",
+		log_errorx("cannot write statistics file %s: %s",
 		    c->stats_file, strerror(errno));
 	conf_unref(c);
 }
@@ -102,19 +102,19 @@ reload(void)
 		stats_count_reload(false);
 		for (line = strtok_r(errs.text, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save))
-			log_error("reload: %s", line);
-		log_error("reload failed: keeping the configuration in force");
+			log_errorx("reload: %s", line);
+		log_errorx("reload failed: keeping the configuration in force");
 		conf_errors_free(&errs);
 		return;
 	}
 	conf_errors_free(&errs);
 	old = conf_current();
 	if (old != NULL && strcmp(old->socket, c->socket) != 0)
-		log_warn("reload: socket changes need a restart (still %s)",
+		log_warnx("reload: socket changes need a restart (still %s)",
 		    old->socket);
 	conf_unref(old);
 	for (i = 0; i < c->nwarnings; i++)
-		log_warn("%s", c->warnings[i]);
+		log_warnx("%s", c->warnings[i]);
 	if (!fixed_level)
 		log_set_level(c->log_level);
 	log_notice("configuration reloaded from %s: global mode %s, "

@@ -7,6 +7,7 @@
  * the stderr copy honours it too.  The level is an atomic: a reload may
  * change it while milter threads log.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -268,6 +269,8 @@ log_enqueue(int level, const char *msg, size_t len)
 
 static void log_vwrite(int, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
+static void log_write_line(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 log_vwrite(int level, const char *fmt, va_list ap)
@@ -288,25 +291,66 @@ log_vwrite(int level, const char *fmt, va_list ap)
 		log_emit(level, msg, len);
 }
 
-#define LOG_FUNCTION(name, level)				\
+/* Appends ": strerror(errno)" to the message, as OpenSMTPD's log_warn(). */
+static void log_vwrite_errno(int, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+log_vwrite_errno(int level, const char *fmt, va_list ap)
+{
+	char msg[LOG_MSG_MAX];
+	int saved = errno;
+
+	if (level > atomic_load(&log_level))
+		return;
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		return;
+	log_write_line(level, "%s: %s", msg, strerror(saved));
+}
+
+static void
+log_write_line(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap);
+	va_end(ap);
+}
+
+#define LOG_FUNCTION(name, level, how)				\
 void								\
 name(const char *fmt, ...)					\
 {								\
 	va_list ap;						\
 								\
 	va_start(ap, fmt);					\
-	log_vwrite(level, fmt, ap);				\
+	how(level, fmt, ap);					\
 	va_end(ap);						\
 }
 
-LOG_FUNCTION(log_error, LOG_ERR)
-LOG_FUNCTION(log_warn, LOG_WARNING)
-LOG_FUNCTION(log_notice, LOG_NOTICE)
-LOG_FUNCTION(log_info, LOG_INFO)
-LOG_FUNCTION(log_debug, LOG_DEBUG)
+LOG_FUNCTION(log_error, LOG_ERR, log_vwrite_errno)
+LOG_FUNCTION(log_errorx, LOG_ERR, log_vwrite)
+LOG_FUNCTION(log_warn, LOG_WARNING, log_vwrite_errno)
+LOG_FUNCTION(log_warnx, LOG_WARNING, log_vwrite)
+LOG_FUNCTION(log_notice, LOG_NOTICE, log_vwrite)
+LOG_FUNCTION(log_info, LOG_INFO, log_vwrite)
+LOG_FUNCTION(log_debug, LOG_DEBUG, log_vwrite)
 
 void
 fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite_errno(LOG_ERR, fmt, ap);
+	va_end(ap);
+	log_flush();
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -3,6 +3,9 @@
  *
  * Interface: log_open() once at start-up, log_set_level() on reload;
  * log_error()..log_debug() format one message; fatal() logs and exits 1.
+ * As in OpenSMTPD, log_error(), log_warn() and fatal() append
+ * ": strerror(errno)" to the message; log_errorx(), log_warnx() and
+ * fatalx() do not.
  * Messages are plain text chosen by the program; values that came from the
  * network must go through escape.h first.
  *
@@ -29,11 +32,15 @@ const char *log_level_name(int level);
 int	log_facility_parse(const char *name);	/* -1 when unknown */
 
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif
