@@ -4,8 +4,9 @@
  * Everything runs on a non-blocking socket: connect() and every
  * SSL_connect/SSL_write/SSL_read that wants I/O waits in poll() for what
  * is left of a single deadline.  The response is read through a small
- * buffer; lines and the head as a whole are length-limited, so a hostile
- * server can make us wait (until the deadline) but not allocate.
+ * buffer and handed to http_parse, which bounds lines, the head and the
+ * body, so a hostile server can make us wait (until the deadline) but
+ * not allocate.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -15,7 +16,6 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,14 +31,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "net/http_parse.h"
 #include "net/https_fetch.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"0"
 #endif
-
-#define LINE_MAX_HTTP	4096
-#define MAX_INTERIM	5	/* 1xx responses skipped before giving up */
 
 struct conn {
 	int		 fd;
@@ -49,15 +46,10 @@ struct conn {
 	const char	*phase;
 	unsigned char	 buf[8192];
 	size_t		 pos, end;
-	size_t		 head_left;	/* bytes the head may still use */
 	bool		 eof;
 	char		*err;
 	size_t		 errlen;
-};
-
-struct head {
-	long long	 clen;		/* -1 when absent */
-	bool		 chunked;
+	struct http_parser parser;
 };
 
 static int
@@ -326,61 +318,6 @@ fill(struct conn *c)
 	}
 }
 
-/* One line without its CR LF; counts against the head budget. */
-static int
-get_line(struct conn *c, char *line, size_t max, const char *what)
-{
-	size_t len = 0;
-	unsigned char ch;
-
-	line[0] = '\0';
-	for (;;) {
-		if (c->pos == c->end) {
-			if (!c->eof && fill(c) != 0)
-				return -1;
-			if (c->eof) {
-				(void)set_err(c, "connection closed in the %s",
-				    what);
-				return -1;
-			}
-		}
-		ch = c->buf[c->pos++];
-		if (c->head_left-- == 0 || len + 1 >= max) {
-			(void)set_err(c, "%s too long", what);
-			return -1;
-		}
-		if (ch == '\n')
-			break;
-		line[len++] = (char)ch;
-	}
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	line[len] = '\0';
-	return 0;
-}
-
-static int
-get_bytes(struct conn *c, char *dst, size_t n)
-{
-	size_t got = 0, k;
-
-	while (got < n) {
-		if (c->pos == c->end) {
-			if (fill(c) != 0)
-				return -1;
-			if (c->eof)
-				return set_err(c, "connection closed after %zu "
-				    "of %zu body bytes", got, n);
-			continue;
-		}
-		k = c->end - c->pos < n - got ? c->end - c->pos : n - got;
-		memcpy(dst + got, c->buf + c->pos, k);
-		c->pos += k;
-		got += k;
-	}
-	return 0;
-}
-
 static int
 send_request(struct conn *c, const struct https_request *req)
 {
@@ -396,218 +333,54 @@ send_request(struct conn *c, const struct https_request *req)
 	return tls_write(c, rq, (size_t)n);
 }
 
-/* "HTTP/1.x 200 reason": the code must be 100..599-ish, three digits. */
+/*
+ * Reads until http_parse has a complete response (the head, and for
+ * status 200 the body), then hands its result over to r.
+ */
 static int
-parse_status(struct conn *c, const char *line, struct https_response *r)
+read_response(struct conn *c, struct https_response *r, size_t max)
 {
-	size_t len = strlen(line);
+	struct http_parser *p = &c->parser;
+	size_t used;
+	int rc = HTTP_PARSE_MORE, io = 0;
 
-	if (len < 12 || strncmp(line, "HTTP/1.", 7) != 0 ||
-	    !isdigit((unsigned char)line[7]) || line[8] != ' ' ||
-	    strspn(line + 9, "0123456789") != 3 || line[9] == '0' ||
-	    (line[12] != ' ' && line[12] != '\0'))
-		return set_err(c, "malformed HTTP status line");
-	r->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 +
-	    (line[11] - '0');
-	return 0;
-}
-
-static int
-parse_length(struct conn *c, const char *v, struct head *h)
-{
-	long long n = 0;
-	size_t i, len = strlen(v);
-
-	if (len == 0 || len > 18 || strspn(v, "0123456789") != len)
-		return set_err(c, "invalid Content-Length");
-	for (i = 0; i < len; i++)
-		n = n * 10 + (v[i] - '0');
-	if (h->clen != -1 && h->clen != n)
-		return set_err(c, "conflicting Content-Length headers");
-	h->clen = n;
-	return 0;
-}
-
-static int
-parse_header(struct conn *c, char *line, struct https_response *r,
-    struct head *h)
-{
-	char *colon = strchr(line, ':'), *v, *e;
-
-	if (line[0] == ' ' || line[0] == '\t')
-		return set_err(c, "obsolete folded HTTP header");
-	if (colon == NULL || colon == line ||
-	    strcspn(line, " \t") < (size_t)(colon - line))
-		return set_err(c, "malformed HTTP header");
-	*colon = '\0';
-	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-		;
-	for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--)
-		;
-	*e = '\0';
-	if (strcasecmp(line, "Content-Length") == 0)
-		return parse_length(c, v, h);
-	if (strcasecmp(line, "Transfer-Encoding") == 0) {
-		if (strcasecmp(v, "chunked") != 0)
-			return set_err(c, "unsupported Transfer-Encoding "
-			    "\"%.40s\"", v);
-		h->chunked = true;
-		r->chunked = true;
-	} else if (strcasecmp(line, "Location") == 0)
-		(void)snprintf(r->location, sizeof(r->location), "%s", v);
-	else if (strcasecmp(line, "Content-Type") == 0)
-		(void)snprintf(r->content_type, sizeof(r->content_type), "%s",
-		    v);
-	return 0;
-}
-
-/* Status line and headers; 1xx interim responses are skipped. */
-static int
-read_head(struct conn *c, struct https_response *r, struct head *h)
-{
-	char line[LINE_MAX_HTTP] = "";
-	int interim;
-
+	http_parser_init(p, max);
 	c->phase = "waiting for the response";
-	c->head_left = HTTPS_HEAD_MAX;
-	for (interim = 0; interim <= MAX_INTERIM; interim++) {
-		memset(h, 0, sizeof(*h));
-		h->clen = -1;
-		if (get_line(c, line, sizeof(line), "HTTP status line") != 0 ||
-		    parse_status(c, line, r) != 0)
-			return -1;
-		for (;;) {
-			if (get_line(c, line, sizeof(line), "HTTP header") != 0)
-				return -1;
-			if (line[0] == '\0')
-				break;
-			if (parse_header(c, line, r, h) != 0)
-				return -1;
-		}
-		if (r->status >= 200)
-			break;
-	}
-	if (r->status < 200)
-		return set_err(c, "too many interim (1xx) responses");
-	if (h->chunked && h->clen != -1)
-		return set_err(c, "both Transfer-Encoding and Content-Length "
-		    "(refused)");
-	return 0;
-}
-
-static int
-parse_chunk_size(struct conn *c, const char *line, size_t *size)
-{
-	size_t n = 0, i;
-
-	for (i = 0; isxdigit((unsigned char)line[i]); i++) {
-		if (i == 8)
-			return set_err(c, "chunk size too large");
-		n = n * 16 + (size_t)(isdigit((unsigned char)line[i]) ?
-		    line[i] - '0' : tolower((unsigned char)line[i]) - 'a' + 10);
-	}
-	while (line[i] == ' ' || line[i] == '\t')
-		i++;
-	if (i == 0 || (line[i] != '\0' && line[i] != ';'))
-		return set_err(c, "malformed chunk size line");
-	*size = n;
-	return 0;
-}
-
-static int
-read_chunked(struct conn *c, struct https_response *r, size_t max)
-{
-	char line[LINE_MAX_HTTP] = "";
-	size_t size = 0;
-
-	for (;;) {
-		c->head_left = HTTPS_HEAD_MAX;
-		if (get_line(c, line, sizeof(line), "chunk size line") != 0 ||
-		    parse_chunk_size(c, line, &size) != 0)
-			return -1;
-		if (size == 0)
-			break;
-		if (size > max - r->len)
-			return set_err(c, "response body larger than %zu bytes",
-			    max);
-		if (get_bytes(c, r->body + r->len, size) != 0)
-			return -1;
-		r->len += size;
-		if (get_line(c, line, sizeof(line), "chunk") != 0)
-			return -1;
-		if (line[0] != '\0')
-			return set_err(c, "malformed chunk (no CRLF after the "
-			    "data)");
-	}
-	do {				/* trailer fields, ignored */
-		if (get_line(c, line, sizeof(line), "chunked trailer") != 0)
-			return -1;
-	} while (line[0] != '\0');
-	return 0;
-}
-
-/* A body delimited by the end of the connection. */
-static int
-read_to_eof(struct conn *c, struct https_response *r, size_t max)
-{
-	size_t k;
-
-	for (;;) {
+	while (rc == HTTP_PARSE_MORE) {
 		if (c->pos == c->end) {
-			if (fill(c) != 0)
-				return -1;
+			if ((io = fill(c)) != 0)
+				break;
 			if (c->eof)
-				return 0;
+				rc = http_parse_eof(p);
 			continue;
 		}
-		k = c->end - c->pos;
-		if (k > max - r->len)
-			return set_err(c, "response body larger than %zu bytes",
-			    max);
-		memcpy(r->body + r->len, c->buf + c->pos, k);
-		r->len += k;
-		c->pos = c->end;
+		rc = http_parse_feed(p, c->buf + c->pos, c->end - c->pos,
+		    &used);
+		c->pos += used;
+		if (http_parse_in_body(p))
+			c->phase = "reading the response body";
 	}
-}
-
-static int
-read_body(struct conn *c, struct https_response *r, const struct head *h,
-    size_t max)
-{
-	int rc;
-
-	c->phase = "reading the response body";
-	if (max == 0 || max > (1U << 30))
-		return set_err(c, "invalid body limit");
-	if (h->clen > (long long)max)
-		return set_err(c, "response body larger than %zu bytes "
-		    "(Content-Length %lld)", max, h->clen);
-	if ((r->body = malloc(max + 1)) == NULL)
-		return set_err(c, "out of memory");
-	if (h->chunked)
-		rc = read_chunked(c, r, max);
-	else if (h->clen >= 0) {
-		rc = get_bytes(c, r->body, (size_t)h->clen);
-		r->len = rc == 0 ? (size_t)h->clen : 0;
-	} else
-		rc = read_to_eof(c, r, max);
-	r->body[r->len] = '\0';
-	return rc;
+	r->status = p->res.status;
+	r->body = p->res.body;
+	r->len = p->res.len;
+	r->chunked = p->res.chunked;
+	memcpy(r->location, p->res.location, sizeof(r->location));
+	memcpy(r->content_type, p->res.content_type, sizeof(r->content_type));
+	p->res.body = NULL;
+	if (io != 0)
+		return -1;
+	return rc == HTTP_PARSE_DONE ? 0 : set_err(c, "%s", p->err);
 }
 
 static int
 exchange(struct conn *c, SSL_CTX *ctx, const struct https_request *req,
     struct https_response *r)
 {
-	struct head h;
-
 	if (connect_any(c, req, r) != 0 ||
 	    tls_handshake(c, ctx, req->host) != 0 ||
-	    send_request(c, req) != 0 || read_head(c, r, &h) != 0)
+	    send_request(c, req) != 0)
 		return -1;
-	if (r->status != 200)
-		return 0;
-	return read_body(c, r, &h, req->max_body);
+	return read_response(c, r, req->max_body);
 }
 
 int

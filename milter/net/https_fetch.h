@@ -14,7 +14,7 @@
  * Bounds: one deadline, timeout_ms from the call, covers connect,
  * handshake, request and response (with several addresses, each connect
  * gets an equal share of what is left); the response head is limited to
- * HTTPS_HEAD_MAX bytes.  SIGPIPE is ignored while the call runs.
+ * HTTP_HEAD_MAX bytes (the response is parsed by http_parse.h).  SIGPIPE is ignored while the call runs.
  *
  * Failure modes: returns 0 when a response head was read (any status),
  * -1 otherwise with a one-line reason in err: connection refused or timed
@@ -30,8 +30,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
-
-#define HTTPS_HEAD_MAX	16384
 
 struct https_request {
 	const char			*host;	/* SNI, Host:, certificate */
