@@ -76,7 +76,8 @@ record_fields(const char *s, size_t len, size_t vlen, field_fn fn, void *arg,
 			return 0;
 		if (s[pos++] != ';')
 			return why_fail(why, whylen, "expected \";\" before "
-			    "\"%.20s\"", s + pos - 1);
+			    "\"%.*s\"", (int)(len - pos + 1 > 20 ? 20 :
+			    len - pos + 1), s + pos - 1);
 		while (pos < len && is_wsp(s[pos]))
 			pos++;
 		if (pos == len)

@@ -26,18 +26,9 @@
 #include "core/conf.h"
 #include "core/engine.h"
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #cond);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define POLICY_DIR	"/tmp/mtasts-fuzz-policies"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 write_policy(const char *name, const char *text)
@@ -168,14 +159,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct conf *c;
 	char *text;
 
-	if (size > 65536)
-		return 0;
 	if (null == NULL && (null = fopen("/dev/null", "w")) == NULL)
 		abort();
-	if ((text = malloc(size + 1)) == NULL)
+	if ((text = fuzz_cstring(data, size, 65536)) == NULL)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	if (!paths_allowed(text)) {
 		free(text);
 		return 0;

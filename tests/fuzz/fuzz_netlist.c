@@ -18,15 +18,7 @@
 
 #include "lib/netlist.h"
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #cond);				\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void
 match_raw(const struct netlist *nl, const char *line, size_t len)
@@ -53,12 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool networks = true;
 	size_t i, before;
 
-	if (size > 16384)
+	if ((text = fuzz_cstring(data, size, 16384)) == NULL)
 		return 0;
-	if ((text = malloc(size + 1)) == NULL)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	if ((nl = netlist_new()) == NULL) {
 		free(text);
 		return 0;

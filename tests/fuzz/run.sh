@@ -5,12 +5,13 @@
 #   FUZZ_SECONDS   time per target (default 30)
 #   FUZZ_CC        compiler (default clang; needs -fsanitize=fuzzer:
 #                  Debian clang + libclang-rt-14-dev)
-#   FUZZ_TARGETS   subset to run (default: all five)
+#   FUZZ_TARGETS   subset to run (default: all of them, the list below)
 #   FUZZ_ARTIFACTS directory to copy crash/leak/timeout inputs into
 #                  (default: none; they are shown as a hex dump)
 #   top_srcdir     source tree (default: two levels up)
 #
-# Each target is compiled straight from the milter/*.c files it needs,
+# Each target (tests/fuzz/fuzz_<target>.c, sharing tests/fuzz/fuzz.h) is
+# compiled straight from the milter/*.c files it needs, and only those,
 # with -fsanitize=fuzzer,address,undefined (UB is fatal), not through
 # automake, so the fuzz build never depends on ./configure options.
 # A target fails when it does not build, when a file in
@@ -23,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
-FUZZ_TARGETS=${FUZZ_TARGETS:-policy config netlist escape received}
+FUZZ_TARGETS=${FUZZ_TARGETS:-policy config netlist escape received report dnsrecord http}
 src=$top_srcdir/milter
 fz=$top_srcdir/tests/fuzz
 
@@ -40,6 +41,9 @@ sources() {
 	netlist)  echo "$src/lib/netlist.c" ;;
 	escape)   echo "$src/lib/escape.c" ;;
 	received) echo "$src/daemon/received.c" ;;
+	report)   echo "$src/report/report_parse.c" ;;
+	dnsrecord) echo "$src/core/dnsrecord.c $src/core/policy.c" ;;
+	http)     echo "$src/net/http_parse.c" ;;
 	esac
 }
 
