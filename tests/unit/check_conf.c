@@ -22,35 +22,10 @@
 
 static struct conf_errors errs;
 
-/* The text with "@DATA@" replaced by the absolute tests/unit/data. */
-static char *
-expand(const char *text)
-{
-	char data[4096], *buf, *out;
-	const char *p, *at;
-	size_t len;
-
-	(void)unit_data(data, sizeof(data), "");
-	len = strlen(data);
-	if (len > 0 && data[len - 1] == '/')
-		data[--len] = '\0';
-	buf = malloc(strlen(text) + unit_count(text, "@DATA@") * len + 1);
-	ck_assert_ptr_nonnull(buf);
-	for (p = text, out = buf; (at = strstr(p, "@DATA@")) != NULL;
-	    p = at + 6) {
-		memcpy(out, p, (size_t)(at - p));
-		out += at - p;
-		memcpy(out, data, len);
-		out += len;
-	}
-	strcpy(out, p);
-	return buf;
-}
-
 static struct conf *
 load(const char *text)
 {
-	char *buf = expand(text);
+	char *buf = unit_expand(text);
 	struct conf *c;
 
 	c = conf_load_buffer(buf, NAME, &errs);
@@ -97,7 +72,7 @@ has_error(const char *name, int line, const char *substr)
 static void
 load_fails(const char *text, int line, const char *substr)
 {
-	char *sub = expand(substr);
+	char *sub = unit_expand(substr);
 	struct conf *c = load(text);
 
 	ck_assert_msg(c == NULL, "accepted:\n%s", text);

@@ -25,58 +25,14 @@ load_conf(const char *text)
 {
 	struct conf_errors errs;
 	struct conf *c;
-	char data[4096], *buf, *out;
-	const char *p, *at;
-	size_t len;
+	char *buf = unit_expand(text);
 
-	(void)unit_data(data, sizeof(data), "");
-	len = strlen(data);
-	if (len > 0 && data[len - 1] == '/')
-		data[--len] = '\0';
-	buf = malloc(strlen(text) * 2 + len * 8 + 1);
-	ck_assert_ptr_nonnull(buf);
-	for (p = text, out = buf; (at = strstr(p, "@DATA@")) != NULL;
-	    p = at + 6) {
-		memcpy(out, p, (size_t)(at - p));
-		out += at - p;
-		memcpy(out, data, len);
-		out += len;
-	}
-	strcpy(out, p);
 	c = conf_load_buffer(buf, "engine-test", &errs);
 	ck_assert_msg(c != NULL, "configuration refused:\n%s\n%s", buf,
 	    errs.text != NULL ? errs.text : "");
 	conf_errors_free(&errs);
 	free(buf);
 	return c;
-}
-
-/* sa: NULL, "unix", or an IPv4/IPv6 literal. */
-static const struct sockaddr *
-make_sa(const char *addr, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (addr == NULL)
-		return NULL;
-	if (strcmp(addr, "unix") == 0) {
-		struct sockaddr_un *sun = (struct sockaddr_un *)ss;
-
-		sun->sun_family = AF_UNIX;
-		(void)snprintf(sun->sun_path, sizeof(sun->sun_path),
-		    "/run/client.sock");
-	} else if (strchr(addr, ':') == NULL) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		ck_assert_int_eq(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr),
-		    1);
-	}
-	return (const struct sockaddr *)ss;
 }
 
 /* --- the decision table --------------------------------------------------- */
@@ -503,7 +459,7 @@ START_TEST(decision_table)
 	f.cipher_bits = tc->f.bits;
 	f.auth_type = tc->f.auth_type;
 	f.auth_authen = tc->f.auth_authen;
-	f.client_sa = make_sa(tc->f.sa, &ss);
+	f.client_sa = unit_sockaddr(tc->f.sa, &ss);
 	f.client_addr = tc->f.addr;
 	f.requiretls = tc->f.requiretls;
 	ck_assert_msg(tc->mail.set, "%s: no expectation", tc->name);
@@ -828,7 +784,7 @@ START_TEST(fail_closed_enumeration)
 			f.cipher_bits = bitsv[b];
 			f.auth_type = authv[t];
 			f.auth_authen = authenv[u];
-			f.client_sa = make_sa(sav[s], &ss);
+			f.client_sa = unit_sockaddr(sav[s], &ss);
 			f.client_addr = addrv[d];
 			f.requiretls = rt == 1;
 

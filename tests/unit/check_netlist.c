@@ -44,34 +44,12 @@ add_ok(const char *spec)
 	ck_assert_uint_eq(netlist_count(nl), before + 1);
 }
 
-/* A sockaddr_in or sockaddr_in6 for a literal address. */
-static const struct sockaddr *
-sa_of(const char *addr, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(addr, ':') == NULL) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(25);
-		ck_assert_int_eq(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(25);
-		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr),
-		    1);
-	}
-	return (const struct sockaddr *)ss;
-}
-
 static bool
 match_sa(const char *addr)
 {
 	struct sockaddr_storage ss;
 
-	return netlist_match_sockaddr(nl, sa_of(addr, &ss));
+	return netlist_match_sockaddr(nl, unit_sockaddr(addr, &ss));
 }
 
 /* --- adding networks ------------------------------------------------------ */

@@ -15,6 +15,7 @@
 #include "report/report.h"
 #include "report/report_parse.h"
 #include "report/report_table.h"
+#include "unit.h"
 
 #define PFX	"Nov 24 15:16:43 mx mtasts-milter[812]: "
 #define REJ	"NOQUEUE: action=reject reason=plaintext mode=enforce " \
@@ -398,12 +399,5 @@ report_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? 1 : 0;
+	return unit_run(report_suite());
 }

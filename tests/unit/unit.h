@@ -10,12 +10,21 @@
  * to ".".  unit_data() always returns an absolute path, because the
  * configuration refuses relative policy_file paths.
  *
+ * unit_expand() replaces "@DATA@" in a configuration text by that
+ * absolute data directory (malloc'ed, sized from the number of
+ * occurrences).  unit_sockaddr() makes the client address the milter sees
+ * from NULL, "unix" or an IPv4/IPv6 literal (port 25).
+ *
  * Everything here is static inline: each test program includes this header
  * once, and unused helpers cost nothing.
  */
 #ifndef MTASTS_UNIT_H
 #define MTASTS_UNIT_H
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -140,6 +149,61 @@ unit_count(const char *hay, const char *needle)
 		hay += nl;
 	}
 	return n;
+}
+
+/* The text with "@DATA@" replaced by the absolute tests/unit/data. */
+static inline char *
+unit_expand(const char *text)
+{
+	char data[4096], *buf, *out;
+	const char *p, *at;
+	size_t len;
+
+	(void)unit_data(data, sizeof(data), "");
+	len = strlen(data);
+	if (len > 0 && data[len - 1] == '/')
+		data[--len] = '\0';
+	buf = malloc(strlen(text) + unit_count(text, "@DATA@") * len + 1);
+	ck_assert_ptr_nonnull(buf);
+	for (p = text, out = buf; (at = strstr(p, "@DATA@")) != NULL;
+	    p = at + 6) {
+		memcpy(out, p, (size_t)(at - p));
+		out += at - p;
+		memcpy(out, data, len);
+		out += len;
+	}
+	strcpy(out, p);
+	return buf;
+}
+
+/* addr: NULL (no address), "unix", or an IPv4/IPv6 literal (port 25). */
+static inline const struct sockaddr *
+unit_sockaddr(const char *addr, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (addr == NULL)
+		return NULL;
+	if (strcmp(addr, "unix") == 0) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)ss;
+
+		sun->sun_family = AF_UNIX;
+		(void)snprintf(sun->sun_path, sizeof(sun->sun_path),
+		    "/run/client.sock");
+	} else if (strchr(addr, ':') == NULL) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(25);
+		ck_assert_int_eq(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(25);
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr),
+		    1);
+	}
+	return (const struct sockaddr *)ss;
 }
 
 #endif
