@@ -6,11 +6,13 @@
 # openssl CLI; then runs one -C check per case and asserts the exact
 # verdict line(s) and the exit status.  TAP output, plan at the end.
 #
-# Environment: MTASTS_MILTER (the binary), top_srcdir (set by make check);
+# Environment: MTASTS_MILTER (the binary; default $top_builddir/mtasts-milter),
+# top_srcdir, top_builddir (set by make check);
 # MTASTS_CHECK_TIMEOUT, MTASTS_CHECK_SLACK (seconds) for slow runs.
 
 srcdir=${top_srcdir:-$(dirname "$0")/../..}/tests/check
-M=${MTASTS_MILTER:-${top_builddir:-.}/mtasts-milter}
+# shellcheck source=tests/lib/tap.sh
+. "$srcdir/../lib/tap.sh"
 # check_timeout for every case; raise it (and MTASTS_CHECK_SLACK, below)
 # when the binary runs under valgrind.
 TIMEOUT=${MTASTS_CHECK_TIMEOUT:-3}
@@ -19,6 +21,8 @@ if ! command -v python3 >/dev/null || ! command -v openssl >/dev/null; then
 	echo "1..0 # SKIP python3 and openssl are needed"
 	exit 0
 fi
+find_milter
+M=$MTASTS_MILTER
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-check.XXXXXX") || exit 99
 pids=
@@ -30,11 +34,9 @@ trap cleanup EXIT
 trap 'exit 99' HUP INT PIPE TERM
 cd "$T" || exit 99
 
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+pass() { ok "$1"; }
+fail() {	# fail DESC [LINE...]: the lines as "#   " diagnostics
+	not_ok "$1"
 	shift
 	for l; do printf '%s\n' "$l" | sed 's/^/#   /'; done
 }
@@ -391,5 +393,4 @@ sed -i "s|$T/ca.pem|$T/self.pem|" conf
 expect "certificate from an untrusted CA" 1 "$Q" -C good.test -- \
     "fail good.test  policy   certificate verify failed: unable to get local issuer certificate"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+done_testing

@@ -28,7 +28,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-MTASTS_MILTER=${MTASTS_MILTER:-$top_builddir/mtasts-milter}
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
 RSS_SLACK_KB=${RSS_SLACK_KB:-1024}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-hostile.XXXXXX") || exit 1
@@ -46,23 +47,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	printf 'ok %d - %s\n' "$n" "$*"
-}
-not_ok() {
-	n=$((n + 1))
-	printf 'not ok %d - %s\n' "$n" "$*"
-	failed=1
-}
-diag() {
-	printf '%s\n' "$*" | sed 's/^/# /'
-}
 finish() {
-	echo "1..$n"
-	exit $failed
+	done_testing
+	exit
 }
 bail() {
 	not_ok "$*"
@@ -74,19 +61,18 @@ emit() {
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*)
-			n=$((n + 1))
-			printf 'ok %d - %s\n' "$n" "${line#ok - }" ;;
+			ok "${line#ok - }" ;;
+		"not ok - "*"# TODO"*)
+			todo "${line#not ok - }" ;;
 		"not ok - "*)
-			n=$((n + 1))
-			printf 'not ok %d - %s\n' "$n" "${line#not ok - }"
-			case $line in *"# TODO"*) ;; *) failed=1 ;; esac ;;
+			not_ok "${line#not ok - }" ;;
 		*)
 			printf '# %s\n' "${line#\# }" ;;
 		esac
 	done <"$1"
 }
 
-[ -x "$MTASTS_MILTER" ] || bail "no daemon at $MTASTS_MILTER"
+find_milter
 
 # --- the driver ---------------------------------------------------------
 driver=$top_builddir/tests/hardening/mthostile

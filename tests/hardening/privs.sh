@@ -21,7 +21,8 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-MTASTS_MILTER=${MTASTS_MILTER:-$top_builddir/mtasts-milter}
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
 user=${MTASTS_TEST_USER:-mtasts-test}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-privs.XXXXXX") || exit 1
@@ -33,23 +34,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "1..11"
-n=0
-failed=0
-check() {	# check DESCRIPTION COMMAND...
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		printf 'ok %d - %s\n' "$n" "$desc"
-	else
-		printf 'not ok %d - %s\n' "$n" "$desc"
-		failed=1
-	fi
-}
-diag() {
-	printf '%s\n' "$*" | sed 's/^/# /'
-}
+find_milter
+tap_plan 11
 # wait_for SECONDS COMMAND...: polls every 0.1 s.
 wait_for() {
 	limit=$(($1 * 10))
@@ -179,5 +165,5 @@ fi
 pid=
 check "SIGTERM: exit $rc, socket and pidfile removed" \
     sh -c "[ '$rc' = 0 ] && [ ! -e '$work/run/milter.sock' ] && [ ! -e '$work/run/milter.pid' ]"
-[ "$failed" -eq 0 ] || diag "$(cat "$work/daemon.log")"
-exit $failed
+tap_status || diag "$(cat "$work/daemon.log")"
+tap_status

@@ -36,43 +36,13 @@ MTA_VERBOSE=${MTA_VERBOSE:-0}         # 1: print progress lines as TAP comments
 # ---------------------------------------------------------------------------
 # TAP output
 # ---------------------------------------------------------------------------
-tap_count=0
-tap_failed=0
-
-tap_plan() { echo "1..$1"; }
-
-# The only reason these tests ever skip: they start MTAs and need root.
-tap_skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-
-# diag TEXT|FILE...: "# " comment lines; a readable file is shown (last 40 lines).
-diag() {
-    local a
-    for a in "$@"; do
-        if [ -f "$a" ]; then
-            echo "# --- $a (last 40 lines)"
-            tail -n 40 "$a" | sed 's/^/#   /'
-        else
-            printf '%s\n' "$a" | sed 's/^/# /'
-        fi
-    done
-}
+# tap_plan, tap_skip_all (the only reason these tests ever skip: they
+# start MTAs and need root), ok, not_ok DESC [DIAG|FILE...], skip, diag
+# TEXT|FILE... and bail_out come from tests/lib/tap.sh.
+# shellcheck source=tests/lib/tap.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../lib/tap.sh"
 
 note() { [ "$MTA_VERBOSE" = 1 ] && echo "# $*"; return 0; }
-
-ok() { tap_count=$((tap_count + 1)); echo "ok $tap_count - $*"; }
-
-# not_ok DESC [DIAG|FILE...]
-not_ok() {
-    local d=$1
-    shift
-    tap_count=$((tap_count + 1))
-    tap_failed=$((tap_failed + 1))
-    echo "not ok $tap_count - $d"
-    diag "$@"
-}
-
-# skip DESC REASON
-skip() { tap_count=$((tap_count + 1)); echo "ok $tap_count - $1 # SKIP $2"; }
 
 # check DESC CMD...: ok when CMD succeeds, else not_ok with $CHECK_DIAG files.
 CHECK_DIAG=
@@ -85,15 +55,6 @@ check() {
         # shellcheck disable=SC2086
         not_ok "$d" "failed: $*" $CHECK_DIAG
     fi
-}
-
-# bail_out REASON [FILE...]: setup failed, stop the whole script (TAP error).
-bail_out() {
-    local r=$1
-    shift
-    diag "$@"
-    echo "Bail out! $r"
-    exit 1
 }
 
 # require_root: the single allowed skip.
@@ -116,10 +77,7 @@ require_tools() {
     fi
 }
 
-require_milter() {
-    [ -n "${MTASTS_MILTER:-}" ] || bail_out "MTASTS_MILTER is not set (run through make check)"
-    [ -x "$MTASTS_MILTER" ] || bail_out "MTASTS_MILTER=$MTASTS_MILTER is not executable"
-}
+require_milter() { find_milter; }
 
 # ---------------------------------------------------------------------------
 # Temp dir, processes, cleanup

@@ -1,12 +1,13 @@
 # lib.sh - shared helpers of the operations tests (reload, statistics):
-# TAP output, a private work directory, starting and stopping the daemon.
+# a private work directory, starting and stopping the daemon; TAP output
+# and the binary (find_milter) come from tests/lib/tap.sh.
 # Sourced by reload.sh and stats.sh.
 
-: "${MTASTS_MILTER:=$top_builddir/mtasts-milter}"
 : "${MILTERTEST:=miltertest}"
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$here/../lib/tap.sh"
 work=$(mktemp -d /tmp/mtasts-ops.XXXXXX)
-n=0
 daemon_pid=
 cleanup() {
 	[ -n "$daemon_pid" ] && kill -TERM "$daemon_pid" 2>/dev/null
@@ -15,18 +16,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION COMMAND...
-	if "${@:2}"; then ok "$1"; else not_ok "$1"; fi
-}
-diag() { sed 's/^/# /'; }
-
 require_miltertest() {
 	if ! command -v "$MILTERTEST" >/dev/null 2>&1; then
 		echo "1..0 # SKIP miltertest not installed"
 		exit 0
 	fi
+	find_milter
 }
 
 # wait_for COUNT PATTERN FILE: until FILE has COUNT lines matching PATTERN

@@ -8,34 +8,18 @@
 # compares the output with the expected files byte for byte.  The JSON
 # outputs are also checked with python3 when it is installed.
 #
-# Environment: MTASTS_MILTER (the binary), top_srcdir (both exported by
-# make check).  To refresh an expected file after a deliberate format
+# Environment: MTASTS_MILTER (the binary; default
+# $top_builddir/mtasts-milter), top_srcdir, top_builddir (exported by make
+# check).  To refresh an expected file after a deliberate format
 # change, run the command shown in the failure and review the diff.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${MTASTS_MILTER:=$top_srcdir/mtasts-milter}"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+find_milter
 fixtures=$top_srcdir/tests/report
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/report-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
 
 # same NAME EXPECTED ACTUAL: byte-for-byte comparison, diff as comments.
 same() {
@@ -143,5 +127,4 @@ same "JSON report of hostile input" hostile.json "$tmp/json"
 valid_json "JSON report of hostile input is valid JSON" "$tmp/json"
 no_raw_bytes "JSON report of hostile input has no raw bytes" "$tmp/json"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing
