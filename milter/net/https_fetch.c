@@ -364,8 +364,10 @@ read_response(struct conn *c, struct https_response *r, size_t max)
 	r->body = p->res.body;
 	r->len = p->res.len;
 	r->chunked = p->res.chunked;
-	memcpy(r->location, p->res.location, sizeof(r->location));
-	memcpy(r->content_type, p->res.content_type, sizeof(r->content_type));
+	(void)snprintf(r->location, sizeof(r->location), "%s",
+	    p->res.location);
+	(void)snprintf(r->content_type, sizeof(r->content_type), "%s",
+	    p->res.content_type);
 	p->res.body = NULL;
 	if (io != 0)
 		return -1;
