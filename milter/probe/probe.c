@@ -157,7 +157,8 @@ check_txt(struct prober *ck)
 		(void)snprintf(via, sizeof(via), " (via CNAME %s)", r.owner);
 	if (r.status != DNSQ_OK)
 		add(ck, PROBE_FAIL, "txt", "no %s TXT record%s", name, via);
-	else if ((rr = pick_record(&r, dnsrecord_sts_candidate, &n)) == NULL && n == 0)
+	else if ((rr = pick_record(&r, dnsrecord_sts_candidate, &n)) == NULL &&
+	    n == 0)
 		add(ck, PROBE_FAIL, "txt", "no v=STSv1 record at %s%s", name,
 		    via);
 	else if (rr == NULL)
