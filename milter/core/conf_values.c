@@ -363,13 +363,17 @@ check_domains(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	}
 }
 
+/* A policy file's warnings, and this host against its mx lines. */
 static void
 check_hostname_policy(struct conf *c, const char *what,
     const struct sts_policy *pol, const char *file)
 {
 	char buf[256];
 	const char *host = conf_hostname(c, NULL, buf, sizeof(buf));
+	size_t i;
 
+	for (i = 0; i < pol->nwarnings; i++)	/* lines the parser ignored */
+		conf_warn(c, "%s: %s: %s", what, file, pol->warnings[i]);
 	if (pol->mode == STS_MODE_OFF || policy_host_allowed(pol, host))
 		return;
 	conf_warn(c, "%s: this host (%s) matches no mx line of %s (mode %s): "

@@ -59,7 +59,10 @@ valid_ext_value(const char *s, size_t len)
 	return true;
 }
 
-/* VERSION *(*WSP ";" *WSP field) [*WSP ";" *WSP]; field = name "=" value */
+/*
+ * VERSION 1*(*WSP ";" *WSP field) [*WSP ";" *WSP]; field = name "=" value.
+ * Blanks end a record only after a ";" (RFC 8461 3.1, RFC 8460 3).
+ */
 static int
 record_fields(const char *s, size_t len, size_t vlen, field_fn fn, void *arg,
     char *why, size_t whylen)
@@ -88,6 +91,9 @@ record_fields(const char *s, size_t len, size_t vlen, field_fn fn, void *arg,
 			;
 		if (end == start)
 			return why_fail(why, whylen, "empty field");
+		if (end < len && pos == len)
+			return why_fail(why, whylen, "blanks at the end without "
+			    "a \";\" after them");
 		if ((eq = memchr(s + start, '=', end - start)) == NULL ||
 		    !policy_valid_ext_name(s + start, (size_t)(eq - s) - start))
 			return why_fail(why, whylen, "invalid field \"%.*s\"",
@@ -99,6 +105,7 @@ record_fields(const char *s, size_t len, size_t vlen, field_fn fn, void *arg,
 	}
 }
 
+/* A repeated id= is ignored, even when malformed (RFC 8461 3.1). */
 static int
 sts_field(void *arg, const char *name, size_t nlen, const char *val,
     size_t vlen, char *why, size_t whylen)
@@ -108,7 +115,7 @@ sts_field(void *arg, const char *name, size_t nlen, const char *val,
 
 	if (nlen == 2 && memcmp(name, "id", 2) == 0) {
 		if (++*ids > 1)
-			return why_fail(why, whylen, "more than one id=");
+			return 0;
 		for (i = 0; i < vlen && is_alnum(val[i]); i++)
 			;
 		if (vlen == 0 || vlen > 32 || i != vlen)
@@ -134,6 +141,15 @@ dnsrecord_sts(const char *rec, size_t len, char *why, size_t whylen)
 	if (ids == 0)
 		return why_fail(why, whylen, "no id= field");
 	return 0;
+}
+
+bool
+dnsrecord_sts_candidate(const char *rec, size_t len, size_t nrr)
+{
+	if (nrr > 1)
+		return len >= 8 && memcmp(rec, "v=STSv1;", 8) == 0;
+	return len >= 7 && memcmp(rec, "v=STSv1", 7) == 0 &&
+	    (len == 7 || rec[7] == ';' || is_wsp(rec[7]));
 }
 
 struct tlsrpt_state {

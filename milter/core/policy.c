@@ -26,8 +26,11 @@ struct parse_state {
 	size_t			 errlen;
 	int			*errline;
 	int			 line;
+	int			 version_line;
 	int			 mode_line;
 	int			 max_age_line;
+	int			 last_warning;	/* line of the last slot's */
+	size_t			 ndropped;	/* warnings over the array */
 };
 
 static int
@@ -52,6 +55,31 @@ static bool
 is_wsp(char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+/*
+ * A repeated version, mode or max_age line: the first counts, this one is
+ * ignored whatever its value (RFC 8461 3.2), with a warning.  The last
+ * slot of the bounded warnings array sums up any that do not fit.
+ */
+static int
+repeated(struct parse_state *ps, const char *key, int first)
+{
+	struct sts_policy *pol = ps->pol;
+	char *slot;
+
+	if (pol->nwarnings < POLICY_MAX_WARNINGS) {
+		slot = pol->warnings[pol->nwarnings++];
+		(void)snprintf(slot, POLICY_WARNING_MAX, "line %d: repeated %s "
+		    "ignored (first on line %d)", ps->line, key, first);
+		ps->last_warning = ps->line;
+		return 0;
+	}
+	ps->ndropped++;
+	slot = pol->warnings[POLICY_MAX_WARNINGS - 1];
+	(void)snprintf(slot, POLICY_WARNING_MAX, "lines %d to %d: %zu repeated "
+	    "fields ignored", ps->last_warning, ps->line, ps->ndropped + 1);
+	return 0;
 }
 
 /* A domain name label: LDH, 1..63, no leading or trailing hyphen. */
@@ -111,7 +139,10 @@ policy_valid_ext_name(const char *s, size_t len)
 	return true;
 }
 
-/* ext-value: VCHAR (and non-ASCII UTF-8) separated by WSP. */
+/*
+ * ext-value: VCHAR (and non-ASCII UTF-8) with inner spaces; the blanks
+ * around it are already gone, so any tab left is an inner one: refused.
+ */
 static bool
 valid_ext_value(const char *s, size_t len)
 {
@@ -121,7 +152,7 @@ valid_ext_value(const char *s, size_t len)
 		return false;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 && c != '\t')
+		if (c < 0x20)
 			return false;
 		if (c == 0x7f)
 			return false;
@@ -162,8 +193,7 @@ parse_max_age(struct parse_state *ps, const char *v, size_t len)
 	size_t i;
 
 	if (ps->max_age_line != 0)
-		return parse_error(ps, "duplicate max_age (first on line %d)",
-		    ps->max_age_line);
+		return repeated(ps, "max_age", ps->max_age_line);
 	if (len == 0 || len > 10)
 		return parse_error(ps, "max_age must be 1 to 10 digits");
 	for (i = 0; i < len; i++) {
@@ -183,8 +213,7 @@ static int
 parse_mode(struct parse_state *ps, const char *v, size_t len)
 {
 	if (ps->mode_line != 0)
-		return parse_error(ps, "duplicate mode (first on line %d)",
-		    ps->mode_line);
+		return repeated(ps, "mode", ps->mode_line);
 	if (len == 7 && memcmp(v, "enforce", 7) == 0)
 		ps->pol->mode = STS_MODE_ENFORCE;
 	else if (len == 7 && memcmp(v, "testing", 7) == 0)
@@ -197,7 +226,18 @@ parse_mode(struct parse_state *ps, const char *v, size_t len)
 	return 0;
 }
 
-/* One "key: value" line, without its line end. */
+static int
+parse_version(struct parse_state *ps, const char *v, size_t len)
+{
+	if (ps->version_line != 0)
+		return repeated(ps, "version", ps->version_line);
+	if (len != 5 || memcmp(v, "STSv1", 5) != 0)
+		return parse_error(ps, "unsupported version");
+	ps->version_line = ps->line;
+	return 0;
+}
+
+/* One "key: value" line, without its line end; in any order. */
 static int
 parse_line(struct parse_state *ps, const char *s, size_t len)
 {
@@ -218,16 +258,8 @@ parse_line(struct parse_state *ps, const char *s, size_t len)
 	while (vlen > 0 && is_wsp(v[vlen - 1]))
 		vlen--;
 
-	if (ps->line == 1) {
-		if (klen != 7 || memcmp(s, "version", 7) != 0)
-			return parse_error(ps,
-			    "first line must be \"version: STSv1\"");
-		if (vlen != 5 || memcmp(v, "STSv1", 5) != 0)
-			return parse_error(ps, "unsupported version");
-		return 0;
-	}
 	if (klen == 7 && memcmp(s, "version", 7) == 0)
-		return parse_error(ps, "duplicate version");
+		return parse_version(ps, v, vlen);
 	if (klen == 4 && memcmp(s, "mode", 4) == 0)
 		return parse_mode(ps, v, vlen);
 	if (klen == 7 && memcmp(s, "max_age", 7) == 0)
@@ -239,17 +271,6 @@ parse_line(struct parse_state *ps, const char *s, size_t len)
 	if (!valid_ext_value(v, vlen))
 		return parse_error(ps, "invalid value");
 	return 0;		/* unknown keys are ignored (RFC 8461 3.2) */
-}
-
-static bool
-only_line_ends(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != '\r' && s[i] != '\n')
-			return false;
-	return true;
 }
 
 static int
@@ -268,9 +289,7 @@ parse_lines(struct parse_state *ps, const char *buf, size_t len)
 		if (memchr(buf + pos, '\r', end - pos) != NULL ||
 		    memchr(buf + pos, '\0', end - pos) != NULL)
 			return parse_error(ps, "stray CR or NUL byte");
-		/* Trailing empty lines are tolerated, inner ones are not. */
-		if (end == pos && only_line_ends(buf + next, len - next))
-			break;
+		/* The final line end is optional; an empty line is invalid. */
 		if (parse_line(ps, buf + pos, end - pos) != 0)
 			return -1;
 		pos = next;
@@ -300,6 +319,10 @@ policy_parse(const char *buf, size_t len, struct sts_policy *out,
 	if (parse_lines(&ps, buf, len) != 0)
 		goto fail;
 	ps.line = 0;
+	if (ps.version_line == 0) {
+		parse_error(&ps, "no version line");
+		goto fail;
+	}
 	if (ps.mode_line == 0) {
 		parse_error(&ps, "no mode line");
 		goto fail;

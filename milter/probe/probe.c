@@ -108,26 +108,32 @@ normalise_domain(const char *in, char *out, size_t outlen)
 	return label > 0 && out[len - 1] != '-';
 }
 
-/* "v=STSv1" then ";", blanks or the end ("v=STSv10" is another thing). */
-static bool
-has_prefix(const struct dnsq_rr *rr, const char *prefix)
-{
-	size_t n = strlen(prefix);
+typedef bool (*record_counts_fn)(const char *rec, size_t len, size_t nrr);
 
-	return rr->len >= n && memcmp(rr->data, prefix, n) == 0 &&
-	    (rr->len == n || strchr("; \t", rr->data[n]) != NULL);
+/* "v=TLSRPTv1" then ";", blanks or the end ("v=TLSRPTv10" is another). */
+static bool
+tlsrpt_candidate(const char *rec, size_t len, size_t nrr)
+{
+	(void)nrr;
+	return len >= 10 && memcmp(rec, "v=TLSRPTv1", 10) == 0 &&
+	    (len == 10 || rec[10] == ';' || rec[10] == ' ' || rec[10] == '\t');
 }
 
-/* The one record starting with prefix; NULL when none or several. */
+/*
+ * The one record that counts; NULL when none or several.  For _mta-sts,
+ * dnsrecord_sts_candidate() applies RFC 8461 3.1: with several records,
+ * those not beginning with "v=STSv1;" are discarded before counting.
+ */
 static const struct dnsq_rr *
-pick_record(const struct dnsq_result *r, const char *prefix, size_t *count)
+pick_record(const struct dnsq_result *r, record_counts_fn counts,
+    size_t *count)
 {
 	const struct dnsq_rr *found = NULL;
 	size_t i;
 
 	*count = 0;
 	for (i = 0; i < r->nrr; i++)
-		if (has_prefix(&r->rr[i], prefix)) {
+		if (counts(r->rr[i].data, r->rr[i].len, r->nrr)) {
 			found = &r->rr[i];
 			(*count)++;
 		}
@@ -151,7 +157,8 @@ check_txt(struct prober *ck)
 		(void)snprintf(via, sizeof(via), " (via CNAME %s)", r.owner);
 	if (r.status != DNSQ_OK)
 		add(ck, PROBE_FAIL, "txt", "no %s TXT record%s", name, via);
-	else if ((rr = pick_record(&r, "v=STSv1", &n)) == NULL && n == 0)
+	else if ((rr = pick_record(&r, dnsrecord_sts_candidate, &n)) == NULL &&
+	    n == 0)
 		add(ck, PROBE_FAIL, "txt", "no v=STSv1 record at %s%s", name,
 		    via);
 	else if (rr == NULL)
@@ -240,7 +247,8 @@ policy_summary(const struct sts_policy *p, char *buf, size_t len)
 static void
 judge_policy(struct prober *ck, const struct https_response *resp)
 {
-	char err[200], summary[PROBE_DETAIL_MAX];
+	char err[200], summary[PROBE_DETAIL_MAX], warned[PROBE_DETAIL_MAX];
+	size_t i, o = 0;
 	int line;
 
 	if (resp->status >= 300 && resp->status < 400)
@@ -260,9 +268,17 @@ judge_policy(struct prober *ck, const struct https_response *resp)
 	} else {
 		ck->have_policy = true;
 		policy_summary(&ck->policy, summary, sizeof(summary));
+		/* Lines the parser ignored (repeated fields) make it a warn. */
+		warned[0] = '\0';
+		for (i = 0; i < ck->policy.nwarnings && o < sizeof(warned); i++)
+			o += (size_t)snprintf(warned + o, sizeof(warned) - o,
+			    "%s; ", ck->policy.warnings[i]);
 		if (!is_text_plain(resp->content_type))
 			add(ck, PROBE_WARN, "policy", "Content-Type \"%.60s\" is "
-			    "not text/plain; %s", resp->content_type, summary);
+			    "not text/plain; %s%s", resp->content_type, warned,
+			    summary);
+		else if (warned[0] != '\0')
+			add(ck, PROBE_WARN, "policy", "%s%s", warned, summary);
 		else
 			add(ck, PROBE_OK, "policy", "%s", summary);
 	}
@@ -491,7 +507,7 @@ check_tlsrpt(struct prober *ck)
 	}
 	if (r.status != DNSQ_OK)
 		add(ck, PROBE_WARN, "tlsrpt", "no _smtp._tls record");
-	else if ((rr = pick_record(&r, "v=TLSRPTv1", &n)) == NULL && n == 0)
+	else if ((rr = pick_record(&r, tlsrpt_candidate, &n)) == NULL && n == 0)
 		add(ck, PROBE_WARN, "tlsrpt", "no v=TLSRPTv1 record at %s", name);
 	else if (rr == NULL)
 		add(ck, PROBE_WARN, "tlsrpt", "%zu v=TLSRPTv1 records at %s: "

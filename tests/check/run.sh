@@ -88,7 +88,7 @@ leaf() {
 STD="good redirect notfound error big bigchunked slow malformed twotxt
 mxmismatch notlsrpt chunked close html cname badid lax testingpub
 ruablocked hostmismatch servfail dnsdrop nosts badstatus gzipte truncated
-longheader slowdns"
+longheader slowdns repeated stsplus"
 sans=
 for d in $STD; do sans="${sans:+$sans,}DNS:mta-sts.$d.test"; done
 
@@ -107,6 +107,7 @@ printf 'version: STSv1\nmode: enforce\nmx: *.mx.test\nmx: mail.mx.test\nmax_age:
 printf 'version: STSv1\r\nmode: testing\r\nmx: mail.mx.test\r\nmax_age: 86400\r\n' > testing.txt
 printf 'version: STSv1\nmode: enforcing\nmx: mail.mx.test\nmax_age: 86400\n' > malformed.txt
 printf 'version: STSv1\nmode: enforce\nmx: mx.other.test\nmax_age: 86400\n' > other.txt
+printf 'mode: enforce\nversion: STSv1\nmode: none\nmx: *.mx.test\nmx: mail.mx.test\nmax_age: 86400\n' > repeated.txt
 # Hostile responses, sent verbatim.
 printf 'HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n' > badstatus.raw
 printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n' > gzipte.raw
@@ -164,6 +165,11 @@ std() {
 	std -nomx hostmismatch.test policy other.txt
 	echo 'hostmismatch.test MX 5 mx.other.test'
 	std -notxt badid.test policy enforce.txt
+	std repeated.test policy repeated.txt
+	# RFC 8461 3.1: of several RRs only those beginning "v=STSv1;" count.
+	std -notxt stsplus.test policy enforce.txt
+	echo '_mta-sts.stsplus.test TXT "v=STSv1 ; id=1"'
+	echo '_mta-sts.stsplus.test TXT "v=STSv1; id=2"'
 	echo '_mta-sts.badid.test TXT "v=STSv1; id=2026-01-01"'
 	std -notxt cname.test policy enforce.txt
 	echo '_mta-sts.cname.test CNAME _mta-sts.provider.test'
@@ -303,6 +309,10 @@ expect "TXT record through a CNAME" 0 "$Q" -C cname.test -- \
     "ok   cname.test  txt      v=STSv1; id=PROVIDER1 (via CNAME _mta-sts.provider.test)"
 expect "invalid id= in the TXT record" 1 "$Q" -C badid.test -- \
     "fail badid.test  txt      invalid record \"v=STSv1; id=2026-01-01\": id= must be 1 to 32 letters and digits"
+expect "repeated policy field: first counts, warn" 0 "$Q" -C repeated.test -- \
+    "warn repeated.test  policy   line 3: repeated mode ignored (first on line 1); mode=enforce max_age=86400 mx=*.mx.test,mail.mx.test"
+expect "several TXT RRs: only \"v=STSv1;\" ones count" 0 "$Q" -C stsplus.test -- \
+    "ok   stsplus.test  txt      v=STSv1; id=2"
 expect "no TXT record" 1 "$Q" -C nosts.test -- \
     "fail nosts.test  txt      no _mta-sts.nosts.test TXT record" \
     "warn nosts.test  mode     the milter enforces (global mode), but no valid policy is published"

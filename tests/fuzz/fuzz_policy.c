@@ -5,7 +5,8 @@
  * looking for memory errors, it checks the parser's promises (policy.h):
  * a failure leaves the policy empty and says why in one line; a success
  * has a valid mode, max_age in range, lower-case mx patterns, at least one
- * unless the mode is none.  The tail of the input (after the last NUL) is
+ * unless the mode is none, and at most POLICY_MAX_WARNINGS one-line
+ * warnings (none with a failure).  The tail of the input (after the last NUL) is
  * also tried as a host name against every pattern.
  */
 #include <stdint.h>
@@ -31,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    &line);
 	CHECK(rc == 0 || rc == -1);
 	if (rc != 0) {
-		CHECK(pol.mx == NULL && pol.nmx == 0);
+		CHECK(pol.mx == NULL && pol.nmx == 0 && pol.nwarnings == 0);
 		CHECK(memchr(err, '\0', sizeof(err)) != NULL);
 		CHECK(strchr(err, '\n') == NULL && strchr(err, '\r') == NULL);
 		CHECK(line >= 0);
@@ -43,6 +44,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(pol.max_age >= 0 && pol.max_age <= POLICY_MAX_AGE);
 	CHECK(pol.nmx <= POLICY_MAX_MX);
 	CHECK(pol.nmx > 0 || pol.mode == STS_MODE_OFF);
+	CHECK(pol.nwarnings <= POLICY_MAX_WARNINGS);
+	for (i = 0; i < pol.nwarnings; i++)	/* one bounded line each */
+		CHECK(memchr(pol.warnings[i], '\0', POLICY_WARNING_MAX) !=
+		    NULL && strncmp(pol.warnings[i], "line", 4) == 0 &&
+		    strpbrk(pol.warnings[i], "\r\n") == NULL);
 	for (i = 0; i < pol.nmx; i++) {
 		const char *p = pol.mx[i];
 		size_t j;

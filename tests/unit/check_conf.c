@@ -804,7 +804,6 @@ START_TEST(hostname_mx_warning)
 }
 END_TEST
 
-/* --- conf_print ----------------------------------------------------------- */
 
 static char *
 print(const struct conf *c)
@@ -818,6 +817,40 @@ print(const struct conf *c)
 	ck_assert_int_eq(fclose(fp), 0);
 	return text;
 }
+
+/* A repeated policy field: the first counts, -n shows a warning. */
+START_TEST(policy_repeated_field_warning)
+{
+	char path[4096], want[4300], *out;
+	struct conf *c;
+
+	c = load_ok("hostname = \"mx.example.org\"\n"
+	    "domain \"example.org\" { policy_file = "
+	    "\"@DATA@/policy-repeated.txt\" }\n");
+	ck_assert_int_eq(c->domains[0].mode, STS_MODE_ENFORCE);
+	ck_assert_uint_eq(c->domains[0].policy.nwarnings, 1);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	(void)snprintf(want, sizeof(want), "domain \"example.org\": %s: line 4: "
+	    "repeated mode ignored (first on line 2)", unit_data(path,
+	    sizeof(path), "policy-repeated.txt"));
+	ck_assert_str_eq(c->warnings[0], want);
+	out = print(c);
+	ck_assert_msg(strstr(out, "\nwarning: domain \"example.org\": ") !=
+	    NULL && strstr(out, "line 4: repeated mode ignored") != NULL,
+	    "no warning in:\n%s", out);
+	free(out);
+	conf_unref(c);
+
+	c = load_ok("hostname = \"mx.example.org\"\n"
+	    "policy_file = \"@DATA@/policy-repeated.txt\"\n");
+	ck_assert_int_eq(c->mode, STS_MODE_ENFORCE);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_ptr_nonnull(strstr(c->warnings[0], "policy_file: /"));
+	ck_assert_ptr_nonnull(strstr(c->warnings[0], "policy-repeated.txt: "
+	    "line 4: repeated mode ignored (first on line 2)"));
+	conf_unref(c);
+}
+END_TEST
 
 START_TEST(print_policy_modes)
 {
@@ -1106,6 +1139,7 @@ conf_suite(void)
 	tcase_add_test(tc, policy_sets_global_mode);
 	tcase_add_test(tc, policy_sets_domain_mode);
 	tcase_add_test(tc, hostname_mx_warning);
+	tcase_add_test(tc, policy_repeated_field_warning);
 	tcase_add_test(tc, print_policy_modes);
 	tcase_add_test(tc, print_defaults_and_config);
 	suite_add_tcase(s, tc);

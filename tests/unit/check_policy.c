@@ -1,7 +1,9 @@
 /*
  * check_policy.c - unit tests of the RFC 8461 policy parser (policy.c):
  * valid and invalid policies, the line an error is reported on, the 64 KiB
- * limit, "mx" pattern matching, and policy_load() on fixture files.
+ * limit, the warnings for repeated fields, "mx" pattern matching, and
+ * policy_load() on fixture files.  The whole RFC corpus runs in
+ * check_conformance.c.
  */
 #include <check.h>
 #include <stdio.h>
@@ -134,14 +136,27 @@ START_TEST(valid_whitespace_around_values)
 }
 END_TEST
 
-START_TEST(valid_trailing_empty_lines)
+START_TEST(valid_fields_in_any_order)
 {
-	ck_assert_int_eq(parse(V "mode: enforce\nmx: mx.example.org\n"
-	    "max_age: 86400\n\n"), 0);
+	/* RFC 8461 3.2 does not order the fields: version may come last. */
+	ck_assert_int_eq(parse("mode: enforce\nmx: mx.example.org\n"
+	    "max_age: 86400\n" V), 0);
+	ck_assert_int_eq(pol.mode, STS_MODE_ENFORCE);
+	ck_assert_uint_eq(pol.nwarnings, 0);
 	policy_free(&pol);
-	ck_assert_int_eq(parse(V "mode: enforce\nmx: mx.example.org\n"
-	    "max_age: 86400\r\n\r\n\n\r\n"), 0);
-	ck_assert_int_eq(pol.max_age, 86400);
+	ck_assert_int_eq(parse("max_age: 1\r\nmx: a.example\r\n" V
+	    "mode: testing"), 0);
+	ck_assert_int_eq(pol.mode, STS_MODE_TESTING);
+	ck_assert_int_eq(pol.max_age, 1);
+}
+END_TEST
+
+START_TEST(valid_trailing_blank_after_ext_value)
+{
+	/* Blanks after a value go; only an inner tab is refused. */
+	ck_assert_int_eq(parse(V "mode: none\nmax_age: 0\next: a\t"), 0);
+	ck_assert_int_eq(parse(V "mode: none\nmax_age: 0\next: a b \t\n"),
+	    0);
 }
 END_TEST
 
@@ -260,23 +275,25 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	/* version */
-	{ "mode: enforce\n" V "mx: a.example\nmax_age: 1\n", 0, 1,
-	    "first line must be" },
+	{ "mode: enforce\nmx: a.example\nmax_age: 1\n", 0, 0,
+	    "no version line" },
 	{ "version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 1\n", 0, 1,
 	    "unsupported version" },
 	{ "version: stsv1\nmode: enforce\nmx: a.example\nmax_age: 1\n", 0, 1,
 	    "unsupported version" },
 	{ "version: STSv1 extra\nmode: none\nmax_age: 1\n", 0, 1,
 	    "unsupported version" },
-	{ "Version: STSv1\nmode: none\nmax_age: 1\n", 0, 1,
-	    "first line must be" },
+	/* "Version" is an unknown key: ignored, so there is no version. */
+	{ "Version: STSv1\nmode: none\nmax_age: 1\n", 0, 0,
+	    "no version line" },
+	{ "mode: none\nmax_age: 1\nversion: STSv2\n", 0, 3,
+	    "unsupported version" },
 	{ "\n" V "mode: none\nmax_age: 1\n", 0, 1, "empty line" },
-	{ V "mode: none\n" V "max_age: 1\n", 0, 3, "duplicate version" },
-	/* duplicates and missing keys */
-	{ V "mode: enforce\nmx: a.example\nmode: testing\nmax_age: 1\n", 0, 4,
-	    "duplicate mode (first on line 2)" },
-	{ V "mode: enforce\nmax_age: 1\nmx: a.example\nmax_age: 2\n", 0, 5,
-	    "duplicate max_age (first on line 3)" },
+	/* the first of a repeated field counts, so it must be valid */
+	{ V "mode: bogus\nmode: enforce\nmx: a.example\nmax_age: 1\n", 0, 2,
+	    "mode must be" },
+	{ V "mode: none\nmax_age: x\nmax_age: 1\n", 0, 3, "not a number" },
+	/* missing keys */
 	{ V "mx: a.example\nmax_age: 1\n", 0, 0, "no mode line" },
 	{ V "mode: enforce\nmx: a.example\n", 0, 0, "no max_age line" },
 	{ V "mode: enforce\nmax_age: 1\n", 0, 0, "no mx line" },
@@ -330,6 +347,10 @@ static const struct bad_case bad_cases[] = {
 	    "empty line" },
 	{ V "mode: enforce\r\n\r\nmx: a.example\r\nmax_age: 1\r\n", 0, 3,
 	    "empty line" },
+	/* a trailing empty line is an empty line too (two line ends) */
+	{ V "mode: none\nmax_age: 1\n\n", 0, 4, "empty line" },
+	{ V "mode: none\r\nmax_age: 1\r\n\r\n", 0, 4, "empty line" },
+	{ V "mode: none\nmax_age: 1\r\n\r\n\n\r\n", 0, 4, "empty line" },
 	{ V "mode: en\rforce\nmx: a.example\nmax_age: 1\n", 0, 2,
 	    "stray CR" },
 	{ V "mode: enforce\r\r\nmx: a.example\nmax_age: 1\n", 0, 2,
@@ -348,6 +369,8 @@ static const struct bad_case bad_cases[] = {
 	{ V "mode: none\nmax_age: 1\nfoo:\n", 0, 4, "invalid value" },
 	{ V "mode: none\nmax_age: 1\nfoo: a\x7f\n", 0, 4, "invalid value" },
 	{ V "mode: none\nmax_age: 1\nfoo: a\x01\n", 0, 4, "invalid value" },
+	{ V "mode: none\nmax_age: 1\nfoo: a\tb\n", 0, 4, "invalid value" },
+	{ V "mode: none\nmax_age: 1\nfoo: a \t b\n", 0, 4, "invalid value" },
 };
 
 START_TEST(invalid_policy)
@@ -419,6 +442,101 @@ START_TEST(policy_reuse_after_success)
 	ck_assert_int_eq(parse(V "mode: none\nmax_age: 2\n"), 0);
 	ck_assert_uint_eq(pol.nmx, 0);
 	ck_assert_int_eq(pol.max_age, 2);
+}
+END_TEST
+
+/* --- repeated fields: the first counts, a warning names the others ------- */
+
+START_TEST(repeated_fields_warn)
+{
+	/* Later ones are ignored even when malformed (RFC 8461 3.2). */
+	ck_assert_int_eq(parse(V "mode: enforce\nmx: a.example\nmode: bogus\n"
+	    "max_age: 1\nmax_age: 2\n" "version: STSv2\nmx: b.example\n"), 0);
+	ck_assert_int_eq(pol.mode, STS_MODE_ENFORCE);
+	ck_assert_int_eq(pol.max_age, 1);
+	ck_assert_uint_eq(pol.nmx, 2);		/* mx may repeat: no warning */
+	ck_assert_int_eq(errline, 0);
+	ck_assert_uint_eq(pol.nwarnings, 3);
+	ck_assert_str_eq(pol.warnings[0],
+	    "line 4: repeated mode ignored (first on line 2)");
+	ck_assert_str_eq(pol.warnings[1],
+	    "line 6: repeated max_age ignored (first on line 5)");
+	ck_assert_str_eq(pol.warnings[2],
+	    "line 7: repeated version ignored (first on line 1)");
+}
+END_TEST
+
+START_TEST(repeated_same_value_warns)
+{
+	ck_assert_int_eq(parse("mode: testing\r\n" V "mode: testing\r\n"
+	    "mx: a.example\r\nmax_age: 9\r\n"), 0);
+	ck_assert_int_eq(pol.mode, STS_MODE_TESTING);
+	ck_assert_uint_eq(pol.nwarnings, 1);
+	ck_assert_str_eq(pol.warnings[0],
+	    "line 3: repeated mode ignored (first on line 1)");
+}
+END_TEST
+
+START_TEST(no_warnings_for_a_clean_policy)
+{
+	ck_assert_int_eq(parse(V "mode: enforce\nmx: a.example\n"
+	    "mx: *.b.example\nmax_age: 1\nfoo: bar\nfoo: baz\n"), 0);
+	ck_assert_uint_eq(pol.nwarnings, 0);
+	ck_assert_str_eq(pol.warnings[0], "");
+}
+END_TEST
+
+START_TEST(warnings_are_bounded)
+{
+	char text[4096];
+	size_t o;
+	int i;
+
+	o = (size_t)snprintf(text, sizeof(text), V "mode: none\nmax_age: 1\n");
+	for (i = 0; i < 100; i++)		/* lines 4 to 103 */
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		    "mode: x%d\n", i);
+	ck_assert_uint_lt(o, sizeof(text));
+	ck_assert_int_eq(parse(text), 0);
+	ck_assert_int_eq(pol.mode, STS_MODE_OFF);
+	ck_assert_uint_eq(pol.nwarnings, POLICY_MAX_WARNINGS);
+	ck_assert_str_eq(pol.warnings[0],
+	    "line 4: repeated mode ignored (first on line 2)");
+	ck_assert_str_eq(pol.warnings[2],
+	    "line 6: repeated mode ignored (first on line 2)");
+	/* The last slot sums up line 7 and every one after it. */
+	ck_assert_str_eq(pol.warnings[POLICY_MAX_WARNINGS - 1],
+	    "lines 7 to 103: 97 repeated fields ignored");
+}
+END_TEST
+
+START_TEST(no_warnings_with_an_invalid_policy)
+{
+	ck_assert_int_eq(parse(V "mode: none\nmode: none\nmax_age: 1\n\n"),
+	    -1);
+	ck_assert_int_eq(errline, 5);
+	ck_assert_uint_eq(pol.nwarnings, 0);
+	ck_assert_str_eq(pol.warnings[0], "");
+}
+END_TEST
+
+START_TEST(load_keeps_warnings)
+{
+	static const char text[] = V "max_age: 5\nmode: none\nmax_age: 6\n";
+	char dir[256], path[300];
+
+	unit_tmpdir(dir, sizeof(dir));
+	(void)snprintf(path, sizeof(path), "%s/p.txt", dir);
+	unit_write_file(path, text, sizeof(text) - 1, 0644);
+	errline = -1;
+	ck_assert_int_eq(policy_load(path, &pol, err, sizeof(err), &errline),
+	    0);
+	ck_assert_int_eq(pol.max_age, 5);
+	ck_assert_uint_eq(pol.nwarnings, 1);
+	ck_assert_str_eq(pol.warnings[0],
+	    "line 4: repeated max_age ignored (first on line 2)");
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -637,7 +755,8 @@ policy_suite(void)
 	tcase_add_test(tc, valid_mode_none_with_mx);
 	tcase_add_test(tc, valid_unknown_keys_ignored);
 	tcase_add_test(tc, valid_whitespace_around_values);
-	tcase_add_test(tc, valid_trailing_empty_lines);
+	tcase_add_test(tc, valid_fields_in_any_order);
+	tcase_add_test(tc, valid_trailing_blank_after_ext_value);
 	tcase_add_test(tc, valid_max_age_bounds);
 	tcase_add_test(tc, valid_256_mx_and_63_char_label);
 	tcase_add_test(tc, mx_label_64_refused);
@@ -653,6 +772,16 @@ policy_suite(void)
 	tcase_add_test(tc, lone_cr_at_end_refused);
 	tcase_add_test(tc, error_without_errline_pointer);
 	tcase_add_test(tc, error_message_is_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("warnings");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, repeated_fields_warn);
+	tcase_add_test(tc, repeated_same_value_warns);
+	tcase_add_test(tc, no_warnings_for_a_clean_policy);
+	tcase_add_test(tc, warnings_are_bounded);
+	tcase_add_test(tc, no_warnings_with_an_invalid_policy);
+	tcase_add_test(tc, load_keeps_warnings);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("match");
