@@ -77,6 +77,32 @@ escape_bytes_len(const char *src, size_t len, int flags)
 	return n;
 }
 
+/*
+ * For log tokens (ESCAPE_QUOTE): the bytes a byte's form adds (0, 1 or
+ * 3) and TOKEN_QUOTE when the value must be quoted.  A table, because
+ * token_scan() runs over every byte of every logged value.
+ */
+#define TOKEN_QUOTE	8
+#define TOKEN_EXTRA	7
+static const unsigned char token_class[256] = {
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x00 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x10 */
+	8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0,	/* 0x30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,	/* 0x50 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3,	/* 0x70 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x80 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0x90 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0xa0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0xb0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0xc0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0xd0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0xe0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,	/* 0xf0 */
+};
+
 /* A log token about to be written: see token_scan(). */
 struct token {
 	size_t	in;	/* input bytes used, at most ESCAPE_MAX_INPUT */
@@ -90,29 +116,22 @@ struct token {
 static void
 token_scan(const char *src, struct token *t)
 {
-	size_t i;
-	unsigned char c;
+	size_t i, n, esc;
+	unsigned int k, any = 0;
 
-	t->in = strnlen(src, ESCAPE_MAX_INPUT + 1);
-	t->cut = t->in > ESCAPE_MAX_INPUT;
+	n = strnlen(src, ESCAPE_MAX_INPUT + 1);
+	t->cut = n > ESCAPE_MAX_INPUT;
 	if (t->cut)
-		t->in = ESCAPE_MAX_INPUT;
-	t->esc = t->in;
-	t->quote = t->in == 0;
-	for (i = 0; i < t->in; i++) {
-		c = (unsigned char)src[i];
-		if (plain_byte(c) && c != '=')
-			continue;
-		if (c == ' ' || c == '=')
-			t->quote = true;
-		else if (c == '"') {
-			t->quote = true;
-			t->esc += 1;
-		} else if (c == '\\')
-			t->esc += 1;
-		else
-			t->esc += 3;
+		n = ESCAPE_MAX_INPUT;
+	/* Locals: src may alias *t, which would keep esc in memory. */
+	for (i = 0, esc = n; i < n; i++) {
+		k = token_class[(unsigned char)src[i]];
+		esc += k & TOKEN_EXTRA;
+		any |= k;
 	}
+	t->in = n;
+	t->esc = esc;
+	t->quote = n == 0 || (any & TOKEN_QUOTE) != 0;
 	/* The quotes depend on the whole value, not just what is shown. */
 	if (t->cut && !t->quote && strpbrk(src + t->in, " =\"") != NULL)
 		t->quote = true;
