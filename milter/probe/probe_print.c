@@ -17,7 +17,8 @@ sanitise(char *dst, size_t dstlen, const char *src)
 {
 	size_t len = strlen(src), used, o;
 
-	o = escape_bytes(dst, dstlen - 8, src, len, 0, &used);
+	o = escape_bytes(dst, dstlen > 8 ? dstlen - 8 : 0, src, len, 0,
+	    &used);
 	if (used < len)
 		(void)memcpy(dst + o, "...", 4);
 	else
