@@ -10,12 +10,12 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 
 #include <libmilter/mfapi.h>
@@ -40,6 +40,8 @@ struct session {
 	bool			 no_symlist;	/* MTA can't do setsymlist */
 	char			 client_name[256];
 	char			 helo[256];
+	/* "NAME[ADDR]" for log lines, made by the first one ("" before). */
+	char			 client[256 + INET6_ADDRSTRLEN + 2];
 	/* Per transaction; reset at MAIL FROM. */
 	struct conf		*conf;
 	bool			 in_txn;
@@ -87,10 +89,17 @@ format_addr(const struct sockaddr_storage *ss, bool have, char *buf,
 		buf[0] = '\0';
 }
 
+/* What snprintf(dst, len, "%s", src) would store, without stdio. */
 static void
 copy_bounded(char *dst, size_t len, const char *src)
 {
-	(void)snprintf(dst, len, "%s", src != NULL ? src : "");
+	size_t n;
+
+	if (src == NULL)
+		src = "";
+	n = strnlen(src, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static struct session *
@@ -126,22 +135,45 @@ txn_reset(struct session *s)
 	s->from[0] = '\0';
 }
 
-/* The queue id, or NOQUEUE (Postfix has none before the first RCPT). */
+/*
+ * Starts a line with the queue id, or NOQUEUE (Postfix has none before the
+ * first RCPT): "ID: ".
+ */
 static void
-log_prefix(SMFICTX *ctx, char *buf, size_t len)
+line_start(SMFICTX *ctx, struct kvline *kv)
 {
 	const char *id = smfi_getsymval(ctx, "i");
 
 	if (id == NULL || id[0] == '\0')
 		id = "NOQUEUE";
-	(void)escape_value(buf, len, id);
+	kvline_init_prefix(kv, id);
+}
+
+/* s->client, once per connection: inet_ntop() is not cheap. */
+static const char *
+client_token(struct session *s)
+{
+	char addr[INET6_ADDRSTRLEN] = "";
+	const char *name;
+	size_t n, a;
+
+	if (s->client[0] != '\0')
+		return s->client;
+	format_addr(&s->client_sa, s->have_sa, addr, sizeof(addr));
+	/* "NAME[ADDR]"; both are NUL-terminated within their arrays. */
+	name = s->client_name[0] != '\0' ? s->client_name : "unknown";
+	n = strlen(name);
+	a = strlen(addr);
+	memcpy(s->client, name, n);
+	s->client[n] = '[';
+	memcpy(s->client + n + 1, addr, a);
+	memcpy(s->client + n + 1 + a, "]", 2);
+	return s->client;
 }
 
 static void
-add_session_fields(struct kvline *kv, const struct session *s)
+add_session_fields(struct kvline *kv, struct session *s)
 {
-	char client[600];
-	char addr[INET6_ADDRSTRLEN] = "";
 
 	if (s->tls != TLS_PLAINTEXT) {
 		kvline_add(kv, "tls", s->tls_version);
@@ -151,25 +183,35 @@ add_session_fields(struct kvline *kv, const struct session *s)
 			kvline_add(kv, "bits", s->cipher_bits);
 	} else
 		kvline_add(kv, "tls", "none");
-	format_addr(&s->client_sa, s->have_sa, addr, sizeof(addr));
-	(void)snprintf(client, sizeof(client), "%s[%s]",
-	    s->client_name[0] != '\0' ? s->client_name : "unknown", addr);
-	kvline_add(kv, "client", client);
+	kvline_add(kv, "client", client_token(s));
 	kvline_add(kv, "helo", s->helo);
 	kvline_add(kv, "from", s->from);
 	if (s->requiretls)
 		kvline_add(kv, "requiretls", "yes");
 }
 
+static int
+decision_level(const struct verdict *v)
+{
+	if (v->action == ACTION_REJECT || v->action == ACTION_WOULD_REJECT)
+		return LOG_NOTICE;
+	if (v->action == ACTION_ACCEPT && v->reason != REASON_NONE)
+		return LOG_DEBUG;	/* mode off */
+	return LOG_INFO;
+}
+
+/* Counts the decision; builds its line only when the level is logged. */
 static void
-log_decision(SMFICTX *ctx, const struct session *s, const char *stage,
+log_decision(SMFICTX *ctx, struct session *s, const char *stage,
     const struct verdict *v, const char *rcpt)
 {
 	struct kvline kv;
-	char prefix[300];
+	int level = decision_level(v);
 
 	stats_count_action(v->action, v->reason);
-	kvline_init(&kv);
+	if (!log_enabled(level))
+		return;
+	line_start(ctx, &kv);
 	kvline_add(&kv, "action", action_name(v->action));
 	if (v->reason != REASON_NONE)
 		kvline_add(&kv, "reason", reason_name(v->reason));
@@ -179,13 +221,7 @@ log_decision(SMFICTX *ctx, const struct session *s, const char *stage,
 	add_session_fields(&kv, s);
 	if (rcpt != NULL)
 		kvline_add(&kv, "rcpt", rcpt);
-	log_prefix(ctx, prefix, sizeof(prefix));
-	if (v->action == ACTION_REJECT || v->action == ACTION_WOULD_REJECT)
-		log_notice("%s: %s", prefix, kvline_str(&kv));
-	else if (v->action == ACTION_ACCEPT && v->reason != REASON_NONE)
-		log_debug("%s: %s", prefix, kvline_str(&kv));	/* mode off */
-	else
-		log_info("%s: %s", prefix, kvline_str(&kv));
+	log_line(level, kvline_str(&kv), kvline_len(&kv));
 }
 
 static sfsistat
@@ -241,6 +277,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		return SMFIS_TEMPFAIL;
 	copy_bounded(s->client_name, sizeof(s->client_name), hostname);
 	s->have_sa = copy_sockaddr(&s->client_sa, hostaddr);
+	s->client[0] = '\0';
 	return SMFIS_CONTINUE;
 }
 
@@ -262,10 +299,11 @@ gather_facts(SMFICTX *ctx, struct session *s, struct session_facts *f,
 	memset(f, 0, sizeof(*f));
 	f->tls_version = smfi_getsymval(ctx, "{tls_version}");
 	f->cipher_bits = smfi_getsymval(ctx, "{cipher_bits}");
-	f->auth_type = smfi_getsymval(ctx, "{auth_type}");
-	f->auth_authen = smfi_getsymval(ctx, "{auth_authen}");
-	f->client_addr = smfi_getsymval(ctx, "{client_addr}");
-	f->client_sa = s->have_sa ? (struct sockaddr *)&s->client_sa : NULL;
+	/* The engine reads {client_addr} only without a socket address. */
+	if (s->have_sa)
+		f->client_sa = (struct sockaddr *)&s->client_sa;
+	else
+		f->client_addr = smfi_getsymval(ctx, "{client_addr}");
 	f->requiretls = argv != NULL && argv[0] != NULL &&
 	    engine_has_requiretls(argv + 1);
 	copy_bounded(s->tls_version, sizeof(s->tls_version), f->tls_version);
@@ -295,6 +333,18 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	s->in_txn = true;
 	gather_facts(ctx, s, &f, argv);
 	v = engine_judge_mail(s->conf, &f, &s->tls);
+	/*
+	 * Authentication can only make a verdict more lenient, and asking
+	 * for a macro the MTA did not send scans all of them: look at
+	 * {auth_type} and {auth_authen} only when they could matter.
+	 */
+	if (v.action != ACTION_ACCEPT && v.action != ACTION_EXEMPT &&
+	    s->conf->exempt_authenticated) {
+		f.auth_type = smfi_getsymval(ctx, "{auth_type}");
+		f.auth_authen = smfi_getsymval(ctx, "{auth_authen}");
+		if (f.auth_type != NULL || f.auth_authen != NULL)
+			v = engine_judge_mail(s->conf, &f, &s->tls);
+	}
 	s->mail_verdict = v;
 	s->requiretls = s->conf->requiretls && f.requiretls;
 	stats_count_transaction(s->tls != TLS_PLAINTEXT, s->tls_version);
@@ -332,7 +382,9 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct session *s = smfi_getpriv(ctx);
 
+	/* Every header comes here: test the first byte before the name. */
 	if (s != NULL && s->in_txn && name != NULL && value != NULL &&
+	    (name[0] == 'T' || name[0] == 't') &&
 	    strcasecmp(name, "TLS-Required") == 0 &&
 	    engine_tls_required_no(value))
 		s->tls_required_no = true;
@@ -364,19 +416,17 @@ mlfi_eom(SMFICTX *ctx)
 {
 	struct session *s = smfi_getpriv(ctx);
 	struct kvline kv;
-	char prefix[300];
 
 	if (s == NULL || !s->in_txn)
 		return SMFIS_CONTINUE;
 	if (s->requiretls && s->tls != TLS_PLAINTEXT)
 		insert_received(ctx, s);
-	else if (s->tls_required_no) {
-		kvline_init(&kv);
+	else if (s->tls_required_no && log_enabled(LOG_INFO)) {
+		line_start(ctx, &kv);
 		kvline_add(&kv, "tls_required", "no");
 		kvline_add(&kv, "stage", "data");
 		add_session_fields(&kv, s);
-		log_prefix(ctx, prefix, sizeof(prefix));
-		log_info("%s: %s", prefix, kvline_str(&kv));
+		log_line(LOG_INFO, kvline_str(&kv), kvline_len(&kv));
 	}
 	txn_reset(s);
 	return SMFIS_CONTINUE;

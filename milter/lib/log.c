@@ -88,6 +88,12 @@ log_get_level(void)
 	return atomic_load(&log_level);
 }
 
+bool
+log_enabled(int level)
+{
+	return level <= atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
 int
 log_level_parse(const char *name)
 {
@@ -257,7 +263,8 @@ log_enqueue(int level, const char *msg, size_t len)
 	}
 	e = &q_entries[(q_head + q_count) % LOG_QUEUE_LEN];
 	e->level = level;
-	memcpy(e->msg, msg, len + 1);
+	memcpy(e->msg, msg, len);
+	e->msg[len] = '\0';
 	e->len = len;
 	q_count++;
 	if (q_writer_idle) {
@@ -272,6 +279,26 @@ static void log_vwrite(int, const char *, va_list)
 static void log_write_line(int, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A line cut to LOG_MSG_MAX - 1 bytes, as vsnprintf() would cut it. */
+static void
+log_put(int level, const char *msg, size_t len)
+{
+	if (len > LOG_MSG_MAX - 1)
+		len = LOG_MSG_MAX - 1;
+	if (atomic_load(&q_async))
+		log_enqueue(level, msg, len);
+	else
+		log_emit(level, msg, len);
+}
+
+void
+log_line(int level, const char *msg, size_t len)
+{
+	if (!log_enabled(level))
+		return;
+	log_put(level, msg, len);
+}
+
 static void
 log_vwrite(int level, const char *fmt, va_list ap)
 {
@@ -279,16 +306,13 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	size_t len;
 	int n;
 
-	if (level > atomic_load(&log_level))
+	if (!log_enabled(level))
 		return;
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0)
 		return;
 	len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-	if (atomic_load(&q_async))
-		log_enqueue(level, msg, len);
-	else
-		log_emit(level, msg, len);
+	log_put(level, msg, len);
 }
 
 /* Appends ": strerror(errno)" to the message, as OpenSMTPD's log_warn(). */
@@ -301,7 +325,7 @@ log_vwrite_errno(int level, const char *fmt, va_list ap)
 	char msg[LOG_MSG_MAX];
 	int saved = errno;
 
-	if (level > atomic_load(&log_level))
+	if (!log_enabled(level))
 		return;
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		return;

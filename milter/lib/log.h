@@ -8,6 +8,9 @@
  * fatalx() do not.
  * Messages are plain text chosen by the program; values that came from the
  * network must go through escape.h first.
+ * log_enabled(level) says whether a line of that level would be written,
+ * so that a caller builds an expensive line only then; log_line() writes
+ * a line already built (len bytes, no newline), without printf.
  *
  * log_start_writer() hands lines to a writer thread from then on (the
  * daemon calls it before libmilter starts); log_flush() waits until every
@@ -20,6 +23,7 @@
 #define MTASTS_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 void	log_open(const char *ident, int facility, bool to_stderr);
 void	log_set_level(int level);
@@ -27,6 +31,8 @@ int	log_start_writer(void);
 void	log_flush(void);
 void	log_stop_writer(void);
 int	log_get_level(void);
+bool	log_enabled(int level);
+void	log_line(int level, const char *msg, size_t len);
 int	log_level_parse(const char *name);	/* -1 when unknown */
 const char *log_level_name(int level);
 int	log_facility_parse(const char *name);	/* -1 when unknown */

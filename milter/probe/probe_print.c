@@ -6,31 +6,23 @@
  */
 #include <string.h>
 
+#include "lib/escape.h"
 #include "probe/probe_print.h"
 
 static const char *const status_names[] = { "ok", "warn", "fail" };
 
-/* Printable ASCII stays, "\" doubles, everything else becomes \xHH. */
+/* escape.h's plain form; a detail too long ends in "...". */
 static void
 sanitise(char *dst, size_t dstlen, const char *src)
 {
-	size_t o = 0;
-	unsigned char c;
+	size_t len = strlen(src), used, o;
 
-	for (; (c = (unsigned char)*src) != '\0'; src++) {
-		if (o + 8 >= dstlen) {
-			(void)memcpy(dst + o, "...", 4);
-			return;
-		}
-		if (c == '\\')
-			o += (size_t)snprintf(dst + o, dstlen - o, "\\\\");
-		else if (c < 0x20 || c > 0x7e)
-			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x",
-			    c);
-		else
-			dst[o++] = (char)c;
-	}
-	dst[o] = '\0';
+	o = escape_bytes(dst, dstlen > 8 ? dstlen - 8 : 0, src, len, 0,
+	    &used);
+	if (used < len)
+		(void)memcpy(dst + o, "...", 4);
+	else
+		dst[o] = '\0';
 }
 
 void

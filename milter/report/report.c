@@ -29,9 +29,11 @@
  * error writing out also give 1.  Malformed lines never do.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/escape.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "report/report_parse.h"
@@ -49,28 +51,13 @@ struct reader {
 static char *
 display_name(const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s), i, j = 0;
+	size_t n = strlen(s), len = escape_bytes_len(s, n, 0);
 	char *d;
 
-	if ((d = malloc(4 * n + 1)) == NULL)
+	if ((d = malloc(len + 1)) == NULL)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\\') {
-			d[j++] = '\\';
-			d[j++] = '\\';
-		} else if (c >= 0x20 && c < 0x7f)
-			d[j++] = (char)c;
-		else {
-			d[j++] = '\\';
-			d[j++] = 'x';
-			d[j++] = hex[c >> 4];
-			d[j++] = hex[c & 0xf];
-		}
-	}
-	d[j] = '\0';
+	(void)escape_bytes(d, SIZE_MAX, s, n, 0, NULL);
+	d[len] = '\0';
 	return d;
 }
 

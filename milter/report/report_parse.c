@@ -8,8 +8,10 @@
  * around a whole value) so that a damaged or forged line is reported as
  * malformed rather than counted.
  */
+#include <stdint.h>
 #include <string.h>
 
+#include "lib/escape.h"
 #include "report/report_parse.h"
 
 #define QUEUEID_MAX	64
@@ -464,28 +466,6 @@ rp_parse(const char *line, size_t len, struct rp_decision *d)
 	return RP_DECISION;
 }
 
-/* Appends byte b in display form. */
-static size_t
-put_display(char *dst, size_t n, unsigned char b, bool lower)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (b == '\\') {
-		dst[n++] = '\\';
-		dst[n++] = '\\';
-	} else if (b > 0x20 && b < 0x7f) {
-		if (lower && b >= 'A' && b <= 'Z')
-			b = (unsigned char)(b - 'A' + 'a');
-		dst[n++] = (char)b;
-	} else {
-		dst[n++] = '\\';
-		dst[n++] = 'x';
-		dst[n++] = hex[b >> 4];
-		dst[n++] = hex[b & 0xf];
-	}
-	return n;
-}
-
 /* Decodes p's escapes and re-encodes them for display, within the cap. */
 static size_t
 canon(char *dst, const char *p, size_t len, bool lower)
@@ -507,7 +487,8 @@ canon(char *dst, const char *p, size_t len, bool lower)
 			i += e;
 		} else
 			i++;
-		n = put_display(dst, n, b, lower);
+		n += escape_bytes(dst + n, SIZE_MAX, (const char *)&b, 1,
+		    ESCAPE_SPACE | (lower ? ESCAPE_LOWER : 0), NULL);
 	}
 	dst[n] = '\0';
 	return n;

@@ -19,6 +19,13 @@
 #   bench.sh --memory [--quick] [-n TX] [-i IDLE]
 #       milter RSS with IDLE (default 1000) idle sessions, and RSS before and
 #       after a long run of TX (default 1000000) transactions.
+#   bench.sh --callgrind [-n N] [-m M] [-c CONC]
+#       instructions per transaction, not time: ours (testing mode, log
+#       level notice) and the null milter each run twice under valgrind
+#       --tool=callgrind, with N (default 500) and M (default 2500)
+#       transactions of the standard mix at concurrency CONC (default 1),
+#       and the figure is (Ir(M) - Ir(N)) / (M - N), so that start-up and
+#       exit cancel out.  Prints Ir per transaction for each and the ratio.
 #   --quick: a smoke run (few transactions, one run each) for CI.
 #
 # Environment: MTASTS_MILTER (our daemon; default ../../mtasts-milter from
@@ -41,18 +48,20 @@ LOADGEN=${LOADGEN:-$here/loadgen}
 NULLMILTER=${NULLMILTER:-$here/nullmilter}
 SMTPLOAD=${SMTPLOAD:-$here/smtpload.py}
 
-mode=proto quick=0 tx='' runs='' msgs='' conc=16 idle=1000
+mode=proto quick=0 tx='' runs='' msgs='' conc='' idle=1000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--postfix) mode=postfix ;;
 	--memory) mode=memory ;;
+	--callgrind) mode=callgrind ;;
 	--quick) quick=1 ;;
 	-n) tx=$2; shift ;;
 	-r) runs=$2; shift ;;
 	-m) msgs=$2; shift ;;
 	-c) conc=$2; shift ;;
 	-i) idle=$2; shift ;;
-	*) echo "usage: bench.sh [--postfix|--memory] [--quick] [-n TX]" \
+	*) echo "usage: bench.sh [--postfix|--memory|--callgrind] [--quick]" \
+	    "[-n TX]" \
 	    "[-r RUNS] [-m MSGS] [-c CONC] [-i IDLE]" >&2; exit 2 ;;
 	esac
 	shift
@@ -66,6 +75,13 @@ if [ ! -x "$MTASTS_MILTER" ]; then
 	have_ours=0
 	echo "bench.sh: WARNING: $MTASTS_MILTER not found:" \
 	    "measuring the null milter only" >&2
+fi
+
+if [ $mode = callgrind ]; then
+	command -v valgrind >/dev/null || { echo "bench.sh: --callgrind" \
+	    "needs valgrind" >&2; exit 1; }
+	[ $have_ours = 1 ] || { echo "bench.sh: --callgrind needs" \
+	    "$MTASTS_MILTER" >&2; exit 1; }
 fi
 
 work=$(mktemp -d /tmp/mtbench.XXXXXX) || exit 1
@@ -91,12 +107,13 @@ trap 'exit 1' INT TERM
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 
-# Stop a process we started: SIGTERM, poll up to 5 s, then SIGKILL.
+# Stop a process we started: SIGTERM, poll up to SECS (default 5) s, then
+# SIGKILL.  stop_pid PID [SECS]
 stop_pid() {
 	local p=$1
 	kill -0 "$p" 2>/dev/null || return 0
 	kill -TERM "$p" 2>/dev/null
-	for _ in $(seq 100); do
+	for _ in $(seq $(( ${2:-5} * 20 ))); do
 		kill -0 "$p" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -133,6 +150,10 @@ sock_spec() {
 	fi
 }
 
+# Commands the milters run under (valgrind for --callgrind), the readiness
+# wait in seconds and extra lines for our configuration.
+wrap=() ready_secs=15 ours_extra=
+
 # start_ours MODE SOCKET LOG -> sets started_pid
 start_ours() {
 	local conf=$work/ours-$1.conf
@@ -140,18 +161,20 @@ start_ours() {
 	socket = "$2"
 	mode = "$1"
 	exempt_networks = {}
+	$ours_extra
 	EOF
-	"$MTASTS_MILTER" -f -c "$conf" >"$3" 2>&1 &
+	"${wrap[@]}" "$MTASTS_MILTER" -f -c "$conf" >"$3" 2>&1 &
 	started_pid=$!
 	pids+=("$started_pid")
-	"$LOADGEN" -p "$2" -W 15 || { tail -5 "$3" >&2; die "ours not ready on $2"; }
+	"$LOADGEN" -p "$2" -W $ready_secs ||
+	    { tail -5 "$3" >&2; die "ours not ready on $2"; }
 }
 
 start_null() {
-	"$NULLMILTER" -p "$1" >"$2" 2>&1 &
+	"${wrap[@]}" "$NULLMILTER" -p "$1" >"$2" 2>&1 &
 	started_pid=$!
 	pids+=("$started_pid")
-	"$LOADGEN" -p "$1" -W 15 || die "null milter not ready on $1"
+	"$LOADGEN" -p "$1" -W $ready_secs || die "null milter not ready on $1"
 }
 
 # run_lg SOCKET PID CONC TOTAL [SEED] -> the "result" line of loadgen; the
@@ -275,6 +298,62 @@ run_memory() {
 	memory_one null
 }
 
+# --- callgrind ---------------------------------------------------------------
+
+# cg_once WHO(ours|null) TX: one run of TX transactions under callgrind;
+# sets cg_tx (the transactions loadgen completed, not the ones asked for)
+# and cg_ir.  Runs in the main shell, so that the EXIT trap stops the milter.
+cg_once() {
+	local who=$1 n=$2 sock out log pid line
+	sock="unix:$work/cg-$who-$n.sock"
+	out=$work/callgrind.out.$who.$n log=$work/cg-$who-$n.log
+	wrap=(valgrind --tool=callgrind --callgrind-out-file="$out")
+	if [ "$who" = ours ]; then
+		start_ours testing "$sock" "$log"
+	else
+		start_null "$sock" "$log"
+	fi
+	wrap=()
+	pid=$started_pid
+	line=$(run_lg "$sock" "$pid" "$conc" "$n")
+	echo "$who callgrind c=$conc $line" >>"$work/raw.log"
+	if [ -z "$line" ] || [ "$(kv errors "$line")" != 0 ]; then
+		die "loadgen errors against $who: $line"
+	fi
+	stop_pid "$pid" 60; forget_pid "$pid"
+	cg_tx=$(kv tx "$line")
+	cg_ir=$(awk '/^(summary|totals):/ { print $2; exit }' "$out" \
+	    2>/dev/null)
+	[ -n "$cg_ir" ] || die "no callgrind totals from $who (see $log)"
+}
+
+# cg_who WHO: sets cg_res to "IR_PER_TX IR(N) IR(M)".
+cg_who() {
+	local n a
+	cg_once "$1" "$tx"; n=$cg_tx a=$cg_ir
+	cg_once "$1" "$msgs"
+	[ "$cg_tx" -gt "$n" ] || die "M must be larger than N"
+	cg_res=$(awk -v n="$n" -v a="$a" -v m="$cg_tx" -v b="$cg_ir" \
+	    'BEGIN { printf "%.0f %s %s\n", (b - a) / (m - n), a, b }')
+}
+
+run_callgrind() {
+	local o n
+	[ -n "$tx" ] || tx=500
+	[ -n "$msgs" ] || msgs=2500
+	[ -n "$conc" ] || conc=1
+	ready_secs=120 ours_extra='log_level = "notice"'
+	echo "callgrind: instructions per transaction = (Ir(M) - Ir(N)) /" \
+	    "(M - N), N=$tx M=$msgs, concurrency $conc, unix socket;" \
+	    "ours in testing mode at log level notice; standard mix"
+	cg_who ours; o=$cg_res
+	cg_who null; n=$cg_res
+	printf "%-6s %12s %16s %16s\n" milter "Ir/tx" "Ir(N)" "Ir(M)"
+	# shellcheck disable=SC2086 # three words each
+	printf "%-6s %12s %16s %16s\n" ours $o null $n
+	echo "ratio ours/null: $(ratio "${o%% *}" "${n%% *}")"
+}
+
 # --- Postfix -----------------------------------------------------------------
 
 pf_setup() { # PORT_NONE PORT_NULL MILTER_NULL PORT_OURS MILTER_OURS
@@ -365,6 +444,7 @@ run_postfix() {
 	command -v postfix >/dev/null || die "postfix is not installed"
 	command -v smtp-source >/dev/null || die "smtp-source is not installed"
 	[ -n "$msgs" ] || { [ $quick = 1 ] && msgs=200 || msgs=3000; }
+	[ -n "$conc" ] || conc=16
 	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
 	local ports=() names=(none null) so sn i j k n
 	mapfile -t ports < <(free_ports 5)
@@ -420,6 +500,7 @@ main() {
 	proto) run_proto ;;
 	memory) run_memory ;;
 	postfix) run_postfix ;;
+	callgrind) run_callgrind ;;
 	esac
 }
 

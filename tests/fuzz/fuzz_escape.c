@@ -8,7 +8,9 @@
  * be, and decodes back to the value (cut at ESCAPE_MAX_INPUT and marked
  * "...").  Then the value goes into a struct kvline several times, which
  * must stay one line, NUL-terminated, and end in " truncated=yes" when
- * cut.
+ * cut, also after a prefix.  Last, escape_bytes() runs over all the bytes
+ * (NULs too) with the flags and limit byte 0 gives: clean output of
+ * escape_bytes_len() bytes, or at most limit + 3 when it stopped early.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +80,27 @@ unescape(const char *tok, size_t len, char *out, size_t outlen, int cut)
 	return o;
 }
 
+static void
+check_bytes(const uint8_t *in, size_t len, uint8_t how)
+{
+	size_t limit = how, full, n, used;
+	int flags = how & (ESCAPE_QUOTE | ESCAPE_SPACE | ESCAPE_LOWER);
+	char *out;
+
+	full = escape_bytes_len((const char *)in, len, flags);
+	if ((out = malloc(full + ESCAPE_BYTE_MAX + 1)) == NULL)
+		return;
+	n = escape_bytes(out, SIZE_MAX, (const char *)in, len, flags, &used);
+	CHECK(n == full && used == len);
+	out[n] = '\0';
+	check_clean(out, n);
+	n = escape_bytes(out, limit, (const char *)in, len, flags, &used);
+	CHECK(used <= len && n <= full);
+	CHECK(used == len ? n == full : (n >= limit &&
+	    n < limit + ESCAPE_BYTE_MAX));
+	free(out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -138,6 +161,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kv.truncated)
 		CHECK(kv.len >= 14 && strcmp(kv.buf + kv.len - 14,
 		    " truncated=yes") == 0);
+	kvline_init_prefix(&kv, value);
+	kvline_add(&kv, "helo", value);
+	CHECK(kv.len < sizeof(kv.buf) && kv.len - kv.start < KVLINE_MAX);
+	check_clean(kvline_str(&kv), kv.len);
 	free(value);
+	check_bytes(data + 1, size - 1, data[0]);
 	return 0;
 }

@@ -2,9 +2,12 @@
  * check_escape.c - unit tests of log value escaping (escape.c): every byte
  * that could start a new log line or forge a key is escaped, values are
  * quoted when they hold spaces, long values are cut with "...", and
- * kvline never lets a line overflow or carry a raw CR/LF.
+ * kvline never lets a line overflow or carry a raw CR/LF; escape_bytes(),
+ * the one escaper under every printer, gives each flag's form and stops
+ * where its limit says.
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +273,98 @@ START_TEST(escape_small_buffer)
 }
 END_TEST
 
+/* --- escape_bytes --------------------------------------------------------- */
+
+/* The form of one byte under flags, written out by hand. */
+static const char *
+want_form(unsigned char c, int flags, char *buf)
+{
+	if ((flags & ESCAPE_LOWER) != 0 && c >= 'A' && c <= 'Z')
+		c = (unsigned char)(c - 'A' + 'a');
+	if (c == '\\' || (c == '"' && (flags & ESCAPE_QUOTE) != 0))
+		(void)snprintf(buf, 8, "\\%c", c);
+	else if (c == ' ' && (flags & ESCAPE_SPACE) != 0)
+		(void)snprintf(buf, 8, "\\x20");
+	else if (c >= 0x20 && c < 0x7f)
+		(void)snprintf(buf, 8, "%c", c);
+	else
+		(void)snprintf(buf, 8, "\\x%02x", c);
+	return buf;
+}
+
+START_TEST(escape_bytes_every_byte_every_flag)
+{
+	char in[256], got[256 * ESCAPE_BYTE_MAX + 1], want[sizeof(got)];
+	char form[8];
+	size_t n, used, o;
+	int flags, c;
+
+	for (c = 0; c < 256; c++)
+		in[c] = (char)c;
+	for (flags = 0; flags < 8; flags++) {
+		o = 0;
+		for (c = 0; c < 256; c++) {
+			(void)want_form((unsigned char)c, flags, form);
+			memcpy(want + o, form, strlen(form));
+			o += strlen(form);
+		}
+		memset(got, 'Q', sizeof(got));
+		n = escape_bytes(got, SIZE_MAX, in, sizeof(in), flags, &used);
+		ck_assert_uint_eq(used, sizeof(in));
+		ck_assert_uint_eq(n, o);
+		ck_assert_uint_eq(escape_bytes_len(in, sizeof(in), flags), o);
+		ck_assert(memcmp(got, want, o) == 0);
+		ck_assert_int_eq(got[n], 'Q');		/* no NUL added */
+	}
+}
+END_TEST
+
+START_TEST(escape_bytes_examples)
+{
+	char out2[64];
+	size_t n;
+
+	n = escape_bytes(out2, SIZE_MAX, "a \"\\\x01\xff", 6, 0, NULL);
+	out2[n] = '\0';
+	ck_assert_str_eq(out2, "a \"\\\\\\x01\\xff");
+	n = escape_bytes(out2, SIZE_MAX, "a \"b", 4, ESCAPE_QUOTE, NULL);
+	out2[n] = '\0';
+	ck_assert_str_eq(out2, "a \\\"b");
+	n = escape_bytes(out2, SIZE_MAX, "Mx.Example ORG", 14,
+	    ESCAPE_SPACE | ESCAPE_LOWER, NULL);
+	out2[n] = '\0';
+	ck_assert_str_eq(out2, "mx.example\\x20org");
+	/* A NUL inside the span is a byte like any other. */
+	n = escape_bytes(out2, SIZE_MAX, "a\0b", 3, 0, NULL);
+	out2[n] = '\0';
+	ck_assert_str_eq(out2, "a\\x00b");
+}
+END_TEST
+
+START_TEST(escape_bytes_limit)
+{
+	char out2[64];
+	size_t n, used;
+
+	/* A form is started only while the output is below the limit. */
+	memset(out2, 'Q', sizeof(out2));
+	n = escape_bytes(out2, 3, "abcdef", 6, 0, &used);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(used, 3);
+	ck_assert(memcmp(out2, "abcQ", 4) == 0);
+	/* ... and a started form is whole: limit + 3 bytes at most. */
+	n = escape_bytes(out2, 3, "ab\n\n", 4, 0, &used);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(used, 3);
+	ck_assert(memcmp(out2, "ab\\x0aQ", 7) == 0);
+	n = escape_bytes(out2, 0, "abc", 3, 0, &used);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(used, 0);
+	n = escape_bytes(out2, 10, "abc", 3, 0, NULL);
+	ck_assert_uint_eq(n, 3);
+}
+END_TEST
+
 /* --- kvline --------------------------------------------------------------- */
 
 START_TEST(kvline_basic)
@@ -387,6 +482,44 @@ START_TEST(kvline_fills_exactly)
 }
 END_TEST
 
+START_TEST(kvline_prefix)
+{
+	struct kvline kv, plain;
+	char value[ESCAPE_MAX_INPUT + 1], longid[400];
+	int i;
+
+	kvline_init_prefix(&kv, "4XyZ1");
+	ck_assert_str_eq(kvline_str(&kv), "4XyZ1: ");
+	kvline_add(&kv, "action", "reject");
+	kvline_add(&kv, "helo", "my host");
+	ck_assert_str_eq(kvline_str(&kv),
+	    "4XyZ1: action=reject helo=\"my host\"");
+	ck_assert_uint_eq(kvline_len(&kv), strlen(kvline_str(&kv)));
+	/* A hostile prefix is one escaped token. */
+	kvline_init_prefix(&kv, "a\nb: action=accept");
+	kvline_add(&kv, "k", "v");
+	ck_assert_str_eq(kvline_str(&kv), "\"a\\x0ab: action=accept\": k=v");
+	/* One too long for KVLINE_PREFIX_MAX is empty, never cut. */
+	memset(longid, '\x01', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	kvline_init_prefix(&kv, longid);
+	kvline_add(&kv, "k", "v");
+	ck_assert_str_eq(kvline_str(&kv), ": k=v");
+	/* The prefix does not count against KVLINE_MAX: the same cut. */
+	memset(value, 'A', ESCAPE_MAX_INPUT);
+	value[ESCAPE_MAX_INPUT] = '\0';
+	kvline_init_prefix(&kv, "ID");
+	kvline_init(&plain);
+	for (i = 0; i < 20; i++) {
+		kvline_add(&kv, "k", value);
+		kvline_add(&plain, "k", value);
+	}
+	ck_assert(kv.truncated && plain.truncated);
+	ck_assert_str_eq(kvline_str(&kv) + 4, kvline_str(&plain));
+	ck_assert_uint_eq(kvline_len(&kv), kvline_len(&plain) + 4);
+}
+END_TEST
+
 static Suite *
 escape_suite(void)
 {
@@ -405,12 +538,19 @@ escape_suite(void)
 	tcase_add_test(tc, escape_small_buffer);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("escape_bytes");
+	tcase_add_test(tc, escape_bytes_every_byte_every_flag);
+	tcase_add_test(tc, escape_bytes_examples);
+	tcase_add_test(tc, escape_bytes_limit);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("kvline");
 	tcase_add_test(tc, kvline_basic);
 	tcase_add_test(tc, kvline_injection);
 	tcase_add_test(tc, kvline_truncation);
 	tcase_add_test(tc, kvline_worst_case_values);
 	tcase_add_test(tc, kvline_fills_exactly);
+	tcase_add_test(tc, kvline_prefix);
 	suite_add_tcase(s, tc);
 	return s;
 }
