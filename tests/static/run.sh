@@ -36,7 +36,7 @@ if [ -f "$top_builddir/config.h" ]; then
 	confdir=$top_builddir
 else
 	confdir=$work
-	printf '#define PACKAGE_VERSION "0.0"\n#define PACKAGE_NAME "mtasts-milter"\n' \
+	printf '#define PACKAGE_VERSION "0.0"\n#define PACKAGE_NAME "mtasts-milter"\n#define MILTER_PKG_VERSION "0"\n' \
 	    >"$work/config.h"
 fi
 pkgflags=$(pkg-config --cflags milter libconfuse openssl 2>/dev/null)
