@@ -8,14 +8,11 @@
  * pointer guarded by a mutex that is held only to swap or to take a
  * reference, never across milter I/O.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <confuse.h>
@@ -23,6 +20,7 @@
 #include "core/conf.h"
 #include "core/conf_scan.h"
 #include "core/conf_values.h"
+#include "lib/fileread.h"
 #include "lib/netlist.h"
 
 #define CONF_MAX_BYTES	(1024 * 1024)
@@ -98,51 +96,13 @@ conf_errors_free(struct conf_errors *errs)
 static char *
 read_text(const char *path, struct load_ctx *ctx)
 {
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	size_t len = 0;
-	int fd;
+	char err[256], *text;
+	size_t len;
 
-	/* O_NONBLOCK: a FIFO must not hang start-up or the reload thread. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
-		load_error(ctx, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		load_error(ctx, 0, "not a regular file");
-		(void)close(fd);
-		return NULL;
-	}
-	if (st.st_mode & S_IWOTH) {
-		/* Anyone could switch enforcement off: refuse. */
-		load_error(ctx, 0, "file is writable by others "
-		    "(chmod o-w it)");
-		(void)close(fd);
-		return NULL;
-	}
-	if ((buf = malloc(CONF_MAX_BYTES + 1)) == NULL) {
-		(void)close(fd);
-		load_error(ctx, 0, "out of memory");
-		return NULL;
-	}
-	while (len < CONF_MAX_BYTES + 1) {
-		n = read(fd, buf + len, CONF_MAX_BYTES + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	(void)close(fd);
-	if (len > CONF_MAX_BYTES) {
-		load_error(ctx, 0, "larger than %d bytes", CONF_MAX_BYTES);
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
+	if ((text = fileread(path, CONF_MAX_BYTES, &len, err, sizeof(err))) ==
+	    NULL)
+		load_error(ctx, 0, "%s", err);
+	return text;
 }
 
 static cfg_t *

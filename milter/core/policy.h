@@ -24,16 +24,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/decision.h"	/* enum sts_mode, sts_mode_name() */
+
 #define POLICY_MAX_BYTES	65536
 #define POLICY_MAX_AGE		31557600L
 #define POLICY_MAX_MX		256
 
-/* The three enforcement modes.  A policy's "none" is STS_MODE_OFF. */
-enum sts_mode {
-	STS_MODE_OFF = 0,
-	STS_MODE_TESTING,
-	STS_MODE_ENFORCE
-};
 
 struct sts_policy {
 	enum sts_mode	 mode;
@@ -51,10 +47,5 @@ bool	 policy_mx_match(const char *pattern, const char *host);
 bool	 policy_host_allowed(const struct sts_policy *, const char *host);
 /* An RFC 8461 extension name (policy key or TXT record field name). */
 bool	 policy_valid_ext_name(const char *s, size_t len);
-
-/* "enforce", "testing", "off" (milter spelling); policy files say "none". */
-const char	*sts_mode_name(enum sts_mode);
-/* Parses "enforce", "testing", "off" (and "none" when allow_none). */
-int		 sts_mode_parse(const char *, bool allow_none, enum sts_mode *);
 
 #endif

@@ -20,12 +20,10 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -33,6 +31,8 @@
 #include <openssl/x509v3.h>
 
 #include "net/https_fetch.h"
+#include "lib/clock.h"
+#include "lib/errfmt.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"0"
@@ -60,22 +60,8 @@ struct head {
 	bool		 chunked;
 };
 
-static int
-set_err(struct conn *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-set_err(struct conn *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->err[0] != '\0')
-		return -1;		/* the first reason is the real one */
-	va_start(ap, fmt);
-	(void)vsnprintf(c->err, c->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Fails with a reason; the first reason is the real one. */
+#define set_err(c, ...)	errfmt_first((c)->err, (c)->errlen, __VA_ARGS__)
 
 static const char *
 ossl_reason(void)
@@ -86,21 +72,10 @@ ossl_reason(void)
 	return s != NULL ? s : "unknown error";
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 remaining_ms(const struct conn *c)
 {
-	long long ms = c->deadline - now_ms();
-
-	return ms <= 0 ? 0 : ms > 86400000 ? 86400000 : (int)ms;
+	return clock_left_ms(c->deadline, 86400000);
 }
 
 static int
@@ -189,7 +164,7 @@ connect_any(struct conn *c, const struct https_request *req,
 				(void)close(c->fd);
 			c->fd = -1;
 		}
-		c->deadline = now_ms() + remaining_ms(c) /
+		c->deadline = clock_now_ms() + remaining_ms(c) /
 		    (long long)(req->naddrs - i);
 		peer_name(&req->addrs[i], r->peer, sizeof(r->peer));
 		rc = tcp_connect(c, &req->addrs[i], r->peer);
@@ -623,7 +598,7 @@ https_fetch(const struct https_request *req, struct https_response *r)
 	c.fd = -1;
 	c.err = r->err;
 	c.errlen = sizeof(r->err);
-	c.deadline = now_ms() + req->timeout_ms;
+	c.deadline = clock_now_ms() + req->timeout_ms;
 	ERR_clear_error();
 	if ((ctx = tls_context(req->ca_file, r->err, sizeof(r->err))) == NULL)
 		return -1;

@@ -48,8 +48,8 @@ START_TEST(parse_prefixes)
 	ck_assert_int_eq(parse(PFX REJ "client=a[192.0.2.1] from=<x@b.org>"),
 	    RP_DECISION);
 	ck_assert_str_eq(d.ts, "Nov 24 15:16:43");
-	ck_assert_int_eq(d.action, RP_REJECT);
-	ck_assert_int_eq(d.reason, RP_R_PLAINTEXT);
+	ck_assert_int_eq(d.action, ACTION_REJECT);
+	ck_assert_int_eq(d.reason, REASON_PLAINTEXT);
 	ck_assert_str_eq(canon(&d.client), "a[192.0.2.1]");
 	ck_assert_str_eq(domain(), "b.org");
 	ck_assert_int_eq(parse("Nov  4 01:02:03 mx mtasts-milter: " REJ),
@@ -89,8 +89,8 @@ START_TEST(parse_fields)
 	ck_assert_int_eq(parse(PFX "4X: action=accept stage=mail "
 	    "tls=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256 "
 	    "requiretls=yes"), RP_DECISION);
-	ck_assert_int_eq(d.action, RP_ACCEPT);
-	ck_assert_int_eq(d.reason, RP_R_NONE);
+	ck_assert_int_eq(d.action, ACTION_ACCEPT);
+	ck_assert_int_eq(d.reason, REASON_NONE);
 	ck_assert_uint_eq(d.tls.len, 7);
 	/* SPEC section 6 order, without tls= */
 	ck_assert_int_eq(parse("4X: action=reject reason=plaintext "
@@ -99,10 +99,10 @@ START_TEST(parse_fields)
 	ck_assert_int_eq(parse("Q: action=would-reject reason=weak-tls "
 	    "tls=TLSv1 bits=128 mode=testing stage=rcpt "
 	    "rcpt=<b@example.org> client=x"), RP_DECISION);
-	ck_assert_int_eq(d.action, RP_WOULD_REJECT);
+	ck_assert_int_eq(d.action, ACTION_WOULD_REJECT);
 	ck_assert_int_eq(parse("Q: action=exempt reason=auth tls=none"),
 	    RP_DECISION);
-	ck_assert_int_eq(d.reason, RP_R_AUTH);
+	ck_assert_int_eq(d.reason, REASON_AUTH);
 	ck_assert_int_eq(parse(REJ "helo=\"a b=c\\\"\" x-new=1 "
 	    "truncated=yes"), RP_DECISION);
 }
