@@ -249,11 +249,27 @@ tls_handshake(struct conn *c, SSL_CTX *ctx, const char *host)
 	return 0;
 }
 
+/*
+ * After an SSL call returned n <= 0: waits for the I/O it wants (0), or
+ * fails with "WHAT failed: reason" (-1); closed says why when the peer
+ * went away without a TLS error.
+ */
+static int
+ssl_retry(struct conn *c, int n, const char *what, const char *closed)
+{
+	int e = SSL_get_error(c->ssl, n);
+
+	if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+		return set_err(c, "%s failed: %s", what,
+		    e == SSL_ERROR_SSL ? ossl_reason() : closed);
+	return wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT);
+}
+
 static int
 tls_write(struct conn *c, const char *buf, size_t len)
 {
 	size_t done = 0;
-	int n, e;
+	int n;
 
 	c->phase = "sending the request";
 	while (done < len) {
@@ -263,12 +279,8 @@ tls_write(struct conn *c, const char *buf, size_t len)
 			done += (size_t)n;
 			continue;
 		}
-		e = SSL_get_error(c->ssl, n);
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return set_err(c, "sending the request failed: %s",
-			    e == SSL_ERROR_SSL ? ossl_reason() :
-			    "connection closed");
-		if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT))
+		if (ssl_retry(c, n, "sending the request",
+		    "connection closed") != 0)
 			return -1;
 	}
 	return 0;
@@ -278,7 +290,7 @@ tls_write(struct conn *c, const char *buf, size_t len)
 static int
 fill(struct conn *c)
 {
-	int n, e;
+	int n;
 
 	for (;;) {
 		ERR_clear_error();
@@ -287,16 +299,12 @@ fill(struct conn *c)
 			c->end = (size_t)n;
 			return 0;
 		}
-		e = SSL_get_error(c->ssl, n);
-		if (e == SSL_ERROR_ZERO_RETURN) {
+		if (SSL_get_error(c->ssl, n) == SSL_ERROR_ZERO_RETURN) {
 			c->eof = true;
 			return 0;
 		}
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return set_err(c, "reading the response failed: %s",
-			    e == SSL_ERROR_SSL ? ossl_reason() :
-			    "connection reset");
-		if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT))
+		if (ssl_retry(c, n, "reading the response",
+		    "connection reset") != 0)
 			return -1;
 	}
 }

@@ -70,6 +70,54 @@ START_TEST(parse_prefixes)
 }
 END_TEST
 
+/*
+ * The -r parser reads every action, reason and mode the milter can log
+ * (one vocabulary, lib/decision.h): a reason added to the engine must not
+ * turn into a "malformed" line.  Each pair the engine gives (accept alone,
+ * reject and would-reject with a TLS reason, exempt with an exemption
+ * reason) is written as the callbacks write it and parsed back.
+ */
+START_TEST(decision_vocabulary_round_trips)
+{
+	char line[256];
+	const char *tls;
+	int a, r, m;
+
+	for (a = 0; a < ACTION_COUNT; a++)
+		ck_assert_int_eq(action_lookup(action_name((enum action)a),
+		    strlen(action_name((enum action)a))), a);
+	ck_assert_int_eq(action_lookup("per-rcpt", 8), -1);	/* not logged */
+	for (r = 1; r < REASON_COUNT; r++)
+		ck_assert_int_eq(reason_lookup(reason_name((enum reason)r),
+		    strlen(reason_name((enum reason)r))), r);
+	ck_assert_int_eq(reason_lookup("", 0), -1);
+	for (m = 0; m < STS_MODE_COUNT; m++)
+		ck_assert_int_eq(sts_mode_lookup(sts_mode_name((enum sts_mode)m),
+		    strlen(sts_mode_name((enum sts_mode)m))), m);
+
+	for (a = 0; a < ACTION_COUNT; a++)
+		for (r = 0; r < REASON_COUNT; r++) {
+			if ((a == ACTION_ACCEPT) != (r == REASON_NONE) ||
+			    (a == ACTION_EXEMPT) != (r >= REASON_NETWORK))
+				continue;
+			tls = r == REASON_WEAK_TLS || a == ACTION_ACCEPT ?
+			    "TLSv1.2" : "none";
+			for (m = 0; m < STS_MODE_COUNT; m++) {
+				(void)snprintf(line, sizeof(line), "Q1: "
+				    "action=%s%s%s mode=%s stage=rcpt tls=%s",
+				    action_name((enum action)a),
+				    r != REASON_NONE ? " reason=" : "",
+				    reason_name((enum reason)r),
+				    sts_mode_name((enum sts_mode)m), tls);
+				ck_assert_msg(parse(line) == RP_DECISION,
+				    "not a decision: %s", line);
+				ck_assert_int_eq(d.action, a);
+				ck_assert_int_eq(d.reason, r);
+			}
+		}
+}
+END_TEST
+
 START_TEST(parse_other)
 {
 	ck_assert_int_eq(parse(""), RP_OTHER);
@@ -381,6 +429,7 @@ report_suite(void)
 
 	tcase_add_test(tc, parse_prefixes);
 	tcase_add_test(tc, parse_other);
+	tcase_add_test(tc, decision_vocabulary_round_trips);
 	tcase_add_test(tc, parse_fields);
 	tcase_add_test(tc, parse_malformed);
 	tcase_add_test(tc, parse_nul_and_length);
