@@ -6,7 +6,6 @@
  * both, with a callback per record kind for its own fields.
  */
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
