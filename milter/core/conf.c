@@ -34,17 +34,20 @@ static cfg_opt_t domain_opts[] = {
 	CFG_END()
 };
 
+/* One SMTP reply: PREFIX_code, PREFIX_xcode, PREFIX_message (check_reply). */
+#define REPLY_OPTS(prefix, code, xcode, message)			\
+	CFG_STR(prefix "_code", code, CFGF_NONE),			\
+	CFG_STR(prefix "_xcode", xcode, CFGF_NONE),			\
+	CFG_STR(prefix "_message", message, CFGF_NONE)
+
 static cfg_opt_t conf_opts[] = {
 	CFG_STR("socket", "unix:/run/mtasts-milter/mtasts-milter.sock",
 	    CFGF_NONE),
 	CFG_STR("mode", "testing", CFGF_NONE),
 	CFG_STR("policy_file", "", CFGF_NONE),
 	CFG_STR("hostname", "", CFGF_NONE),
-	CFG_STR("reject_code", "550", CFGF_NONE),
-	CFG_STR("reject_xcode", "5.7.1", CFGF_NONE),
-	CFG_STR("reject_message",
-	    "STARTTLS is required to deliver mail to this server (MTA-STS)",
-	    CFGF_NONE),
+	REPLY_OPTS("reject", "550", "5.7.1",
+	    "STARTTLS is required to deliver mail to this server (MTA-STS)"),
 	CFG_STR("min_tls_version", "", CFGF_NONE),
 	CFG_INT("min_cipher_bits", 0, CFGF_NONE),
 	CFG_STR_LIST("exempt_networks", "{\"127.0.0.0/8\", \"::1/128\"}",
@@ -52,10 +55,8 @@ static cfg_opt_t conf_opts[] = {
 	CFG_BOOL("exempt_authenticated", cfg_true, CFGF_NONE),
 	CFG_STR_LIST("exempt_recipients", "{}", CFGF_NONE),
 	CFG_BOOL("requiretls", cfg_true, CFGF_NONE),
-	CFG_STR("requiretls_code", "523", CFGF_NONE),
-	CFG_STR("requiretls_xcode", "5.7.10", CFGF_NONE),
-	CFG_STR("requiretls_message", "REQUIRETLS is only allowed over TLS",
-	    CFGF_NONE),
+	REPLY_OPTS("requiretls", "523", "5.7.10",
+	    "REQUIRETLS is only allowed over TLS"),
 	CFG_STR("user", "", CFGF_NONE),
 	CFG_STR("pidfile", "", CFGF_NONE),
 	CFG_STR("syslog_facility", "mail", CFGF_NONE),
