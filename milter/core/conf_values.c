@@ -20,6 +20,7 @@
 #include "lib/dnsname.h"
 #include "lib/hostport.h"
 #include "lib/log.h"
+#include "lib/strv.h"
 #include "lib/netlist.h"
 
 #define REPLY_MAX	980	/* libmilter's MAXREPLYLEN */
@@ -536,9 +537,7 @@ conf_destroy(struct conf *c)
 		free(c->exempt_rcpts[i].domain);
 	}
 	free(c->exempt_rcpts);
-	for (i = 0; i < c->nwarnings; i++)
-		free(c->warnings[i]);
-	free(c->warnings);
+	strv_free(c->warnings, c->nwarnings);
 	netlist_free(c->exempt_networks);
 	policy_free(&c->policy);
 	free_reply(&c->reject);

@@ -15,6 +15,7 @@
 #include "lib/dnsname.h"
 #include "lib/errfmt.h"
 #include "lib/fileread.h"
+#include "lib/strv.h"
 
 struct parse_state {
 	struct sts_policy	*pol;
@@ -290,11 +291,7 @@ policy_load(const char *path, struct sts_policy *out, char *err,
 void
 policy_free(struct sts_policy *pol)
 {
-	size_t i;
-
-	for (i = 0; i < pol->nmx; i++)
-		free(pol->mx[i]);
-	free(pol->mx);
+	strv_free(pol->mx, pol->nmx);
 	memset(pol, 0, sizeof(*pol));
 }
 

@@ -36,6 +36,7 @@
 #include "report/report_int.h"
 #include "report/report_parse.h"
 #include "report/report_table.h"
+#include "lib/strv.h"
 
 #define STDIN_NAME	"(stdin)"
 
@@ -287,11 +288,7 @@ read_input(struct report *r, const char *path, const char *name, FILE *err)
 static void
 report_free(struct report *r, char **names, int n)
 {
-	int i;
-
-	for (i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
+	strv_free(names, n > 0 ? (size_t)n : 0);
 	if (r == NULL)
 		return;
 	rtab_free(&r->versions);
