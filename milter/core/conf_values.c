@@ -20,8 +20,8 @@
 #include "lib/dnsname.h"
 #include "lib/hostport.h"
 #include "lib/log.h"
-#include "lib/strv.h"
 #include "lib/netlist.h"
+#include "lib/strv.h"
 
 #define REPLY_MAX	980	/* libmilter's MAXREPLYLEN */
 

@@ -3,7 +3,8 @@
  *
  * Interface:
  *	policy_parse() parses a policy held in memory; policy_load() reads a
- *	file (at most POLICY_MAX_BYTES) and parses it.  Both fill a caller-owned
+ *	file (lib/fileread: a regular file of at most POLICY_MAX_BYTES that
+ *	others cannot write) and parses it.  Both fill a caller-owned
  *	struct sts_policy that policy_free() releases.  policy_mx_match() tests
  *	one host name against one "mx" pattern ("*." matches exactly one
  *	label); policy_host_allowed() tests it against every pattern.
