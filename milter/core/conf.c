@@ -8,14 +8,11 @@
  * pointer guarded by a mutex that is held only to swap or to take a
  * reference, never across milter I/O.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <confuse.h>
@@ -23,6 +20,7 @@
 #include "core/conf.h"
 #include "core/conf_scan.h"
 #include "core/conf_values.h"
+#include "lib/fileread.h"
 #include "lib/netlist.h"
 
 #define CONF_MAX_BYTES	(1024 * 1024)
@@ -36,17 +34,20 @@ static cfg_opt_t domain_opts[] = {
 	CFG_END()
 };
 
+/* One SMTP reply: PREFIX_code, PREFIX_xcode, PREFIX_message (check_reply). */
+#define REPLY_OPTS(prefix, code, xcode, message)			\
+	CFG_STR(prefix "_code", code, CFGF_NONE),			\
+	CFG_STR(prefix "_xcode", xcode, CFGF_NONE),			\
+	CFG_STR(prefix "_message", message, CFGF_NONE)
+
 static cfg_opt_t conf_opts[] = {
 	CFG_STR("socket", "unix:/run/mtasts-milter/mtasts-milter.sock",
 	    CFGF_NONE),
 	CFG_STR("mode", "testing", CFGF_NONE),
 	CFG_STR("policy_file", "", CFGF_NONE),
 	CFG_STR("hostname", "", CFGF_NONE),
-	CFG_STR("reject_code", "550", CFGF_NONE),
-	CFG_STR("reject_xcode", "5.7.1", CFGF_NONE),
-	CFG_STR("reject_message",
-	    "STARTTLS is required to deliver mail to this server (MTA-STS)",
-	    CFGF_NONE),
+	REPLY_OPTS("reject", "550", "5.7.1",
+	    "STARTTLS is required to deliver mail to this server (MTA-STS)"),
 	CFG_STR("min_tls_version", "", CFGF_NONE),
 	CFG_INT("min_cipher_bits", 0, CFGF_NONE),
 	CFG_STR_LIST("exempt_networks", "{\"127.0.0.0/8\", \"::1/128\"}",
@@ -54,10 +55,8 @@ static cfg_opt_t conf_opts[] = {
 	CFG_BOOL("exempt_authenticated", cfg_true, CFGF_NONE),
 	CFG_STR_LIST("exempt_recipients", "{}", CFGF_NONE),
 	CFG_BOOL("requiretls", cfg_true, CFGF_NONE),
-	CFG_STR("requiretls_code", "523", CFGF_NONE),
-	CFG_STR("requiretls_xcode", "5.7.10", CFGF_NONE),
-	CFG_STR("requiretls_message", "REQUIRETLS is only allowed over TLS",
-	    CFGF_NONE),
+	REPLY_OPTS("requiretls", "523", "5.7.10",
+	    "REQUIRETLS is only allowed over TLS"),
 	CFG_STR("user", "", CFGF_NONE),
 	CFG_STR("pidfile", "", CFGF_NONE),
 	CFG_STR("syslog_facility", "mail", CFGF_NONE),
@@ -98,51 +97,13 @@ conf_errors_free(struct conf_errors *errs)
 static char *
 read_text(const char *path, struct load_ctx *ctx)
 {
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	size_t len = 0;
-	int fd;
+	char err[256], *text;
+	size_t len;
 
-	/* O_NONBLOCK: a FIFO must not hang start-up or the reload thread. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
-		load_error(ctx, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		load_error(ctx, 0, "not a regular file");
-		(void)close(fd);
-		return NULL;
-	}
-	if (st.st_mode & S_IWOTH) {
-		/* Anyone could switch enforcement off: refuse. */
-		load_error(ctx, 0, "file is writable by others "
-		    "(chmod o-w it)");
-		(void)close(fd);
-		return NULL;
-	}
-	if ((buf = malloc(CONF_MAX_BYTES + 1)) == NULL) {
-		(void)close(fd);
-		load_error(ctx, 0, "out of memory");
-		return NULL;
-	}
-	while (len < CONF_MAX_BYTES + 1) {
-		n = read(fd, buf + len, CONF_MAX_BYTES + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	(void)close(fd);
-	if (len > CONF_MAX_BYTES) {
-		load_error(ctx, 0, "larger than %d bytes", CONF_MAX_BYTES);
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
+	if ((text = fileread(path, CONF_MAX_BYTES, &len, err, sizeof(err))) ==
+	    NULL)
+		load_error(ctx, 0, "%s", err);
+	return text;
 }
 
 static cfg_t *

@@ -6,7 +6,6 @@
  * smfi_setreply() accepts (no CR/LF, at most 980 bytes with the codes) and
  * '%' is doubled because Sendmail drops a reply with a lone '%'.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -18,8 +17,11 @@
 #include <unistd.h>
 
 #include "core/conf_values.h"
+#include "lib/dnsname.h"
+#include "lib/hostport.h"
 #include "lib/log.h"
 #include "lib/netlist.h"
+#include "lib/strv.h"
 
 #define REPLY_MAX	980	/* libmilter's MAXREPLYLEN */
 
@@ -87,31 +89,13 @@ conf_warn(struct conf *c, const char *fmt, ...)
 	c->warnings[c->nwarnings++] = dup_str(msg);
 }
 
-static bool
-valid_label_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '-';
-}
-
-/* A host or domain name; lower-cased in place. */
+/* A host or domain name, no trailing dot; lower-cased in place. */
 static bool
 valid_domain_name(char *s)
 {
-	size_t len = strlen(s), label = 0, i;
+	size_t len = strlen(s);
 
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i < len; i++) {
-		s[i] = (char)tolower((unsigned char)s[i]);
-		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (!valid_label_char(s[i]) ||
-		    (label == 0 && s[i] == '-') || ++label > 63)
-			return false;
-	}
-	return label > 0 && s[len - 1] != '-';
+	return len > 0 && s[len - 1] != '.' && dnsname_normalise(s, s, len + 1);
 }
 
 /* class.subject.detail: 2, 4 or 5, then 1-3 and 1-3 digits (RFC 3463). */
@@ -423,29 +407,18 @@ check_path(struct load_ctx *ctx, cfg_t *cfg, const char *key)
 	return v[0] != '\0' ? dup_str(v) : NULL;
 }
 
+/* check_resolver: ADDR or ADDR#PORT; check_connect: HOST:PORT. */
 static void
 check_address_port(struct load_ctx *ctx, cfg_t *cfg, const char *key,
     char sep)
 {
-	const char *v = cfg_getstr(cfg, key), *p;
-	char host[256];
-	unsigned char tmp[16];
-	long port;
+	const char *v = cfg_getstr(cfg, key);
+	struct hostport hp;
 
 	if (v[0] == '\0')
 		return;
-	p = strrchr(v, sep);
-	(void)snprintf(host, sizeof(host), "%.*s", p != NULL ?
-	    (int)(p - v) : (int)strlen(v), v);
-	port = p != NULL ? strtol(p + 1, NULL, 10) : (sep == '#' ? 53 : -1);
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	if ((sep == '#' && inet_pton(AF_INET, host, tmp) != 1 &&
-	    inet_pton(AF_INET6, host, tmp) != 1) || host[0] == '\0' ||
-	    port < 1 || port > 65535 || (p != NULL &&
-	    strspn(p + 1, "0123456789") != strlen(p + 1)))
+	if (sep == '#' ? !hostport_parse(v, sep, 53, &hp) ||
+	    !hostport_numeric(&hp) : !hostport_parse(v, sep, 0, &hp))
 		load_error(ctx, key_line(ctx, NULL, key), "%s: \"%s\" must be "
 		    "%s", key, v, sep == '#' ? "ADDR or ADDR#PORT" :
 		    "HOST:PORT");
@@ -568,9 +541,7 @@ conf_destroy(struct conf *c)
 		free(c->exempt_rcpts[i].domain);
 	}
 	free(c->exempt_rcpts);
-	for (i = 0; i < c->nwarnings; i++)
-		free(c->warnings[i]);
-	free(c->warnings);
+	strv_free(c->warnings, c->nwarnings);
 	netlist_free(c->exempt_networks);
 	policy_free(&c->policy);
 	free_reply(&c->reject);

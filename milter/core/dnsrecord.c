@@ -5,32 +5,17 @@
  * (RFC 8461 section 3.1, RFC 8460 section 3); one field walker serves
  * both, with a callback per record kind for its own fields.
  */
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/dnsrecord.h"
 #include "core/policy.h"
+#include "lib/errfmt.h"
+#include "lib/hex.h"
 
 typedef int (*field_fn)(void *, const char *name, size_t nlen,
     const char *val, size_t vlen, char *why, size_t whylen);
-
-static int
-why_fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-why_fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static bool
 is_wsp(char c)
@@ -71,14 +56,14 @@ record_fields(const char *s, size_t len, size_t vlen, field_fn fn, void *arg,
 	const char *eq;
 
 	if (memchr(s, '\0', len) != NULL)
-		return why_fail(why, whylen, "NUL byte in the record");
+		return errfmt(why, whylen, "NUL byte in the record");
 	for (;;) {
 		while (pos < len && is_wsp(s[pos]))
 			pos++;
 		if (pos == len)
 			return 0;
 		if (s[pos++] != ';')
-			return why_fail(why, whylen, "expected \";\" before "
+			return errfmt(why, whylen, "expected \";\" before "
 			    "\"%.*s\"", (int)(len - pos + 1 > 20 ? 20 :
 			    len - pos + 1), s + pos - 1);
 		while (pos < len && is_wsp(s[pos]))
@@ -90,13 +75,13 @@ record_fields(const char *s, size_t len, size_t vlen, field_fn fn, void *arg,
 		for (end = pos; end > start && is_wsp(s[end - 1]); end--)
 			;
 		if (end == start)
-			return why_fail(why, whylen, "empty field");
+			return errfmt(why, whylen, "empty field");
 		if (end < len && pos == len)
-			return why_fail(why, whylen, "blanks at the end without "
+			return errfmt(why, whylen, "blanks at the end without "
 			    "a \";\" after them");
 		if ((eq = memchr(s + start, '=', end - start)) == NULL ||
 		    !policy_valid_ext_name(s + start, (size_t)(eq - s) - start))
-			return why_fail(why, whylen, "invalid field \"%.*s\"",
+			return errfmt(why, whylen, "invalid field \"%.*s\"",
 			    (int)(end - start > 40 ? 40 : end - start),
 			    s + start);
 		if (fn(arg, s + start, (size_t)(eq - s) - start, eq + 1,
@@ -119,12 +104,12 @@ sts_field(void *arg, const char *name, size_t nlen, const char *val,
 		for (i = 0; i < vlen && is_alnum(val[i]); i++)
 			;
 		if (vlen == 0 || vlen > 32 || i != vlen)
-			return why_fail(why, whylen, "id= must be 1 to 32 "
+			return errfmt(why, whylen, "id= must be 1 to 32 "
 			    "letters and digits");
 		return 0;
 	}
 	if (!valid_ext_value(val, vlen))
-		return why_fail(why, whylen, "invalid value for %.*s=",
+		return errfmt(why, whylen, "invalid value for %.*s=",
 		    (int)nlen, name);
 	return 0;
 }
@@ -135,11 +120,11 @@ dnsrecord_sts(const char *rec, size_t len, char *why, size_t whylen)
 	int ids = 0;
 
 	if (len < 7 || memcmp(rec, "v=STSv1", 7) != 0)
-		return why_fail(why, whylen, "does not start with v=STSv1");
+		return errfmt(why, whylen, "does not start with v=STSv1");
 	if (record_fields(rec, len, 7, sts_field, &ids, why, whylen) != 0)
 		return -1;
 	if (ids == 0)
-		return why_fail(why, whylen, "no id= field");
+		return errfmt(why, whylen, "no id= field");
 	return 0;
 }
 
@@ -157,16 +142,6 @@ struct tlsrpt_state {
 	int			 ruas;
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
 /* mailto:local@domain[?...], %XX decoded, into the next slot. */
 static int
 add_mailto(struct tlsrpt_info *info, const char *u, size_t len)
@@ -181,8 +156,8 @@ add_mailto(struct tlsrpt_info *info, const char *u, size_t len)
 	for (i = 0; i < len && u[i] != '?' && o + 1 < sizeof(info->mailto[0]);
 	    i++) {
 		if (u[i] == '%' && i + 2 < len &&
-		    (hi = hexval(u[i + 1])) >= 0 &&
-		    (lo = hexval(u[i + 2])) >= 0) {
+		    (hi = hex_value(u[i + 1])) >= 0 &&
+		    (lo = hex_value(u[i + 2])) >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else
@@ -204,17 +179,17 @@ rua_uri(struct tlsrpt_info *info, const char *u, size_t len, char *why,
 
 	for (i = 0; i < len; i++)
 		if (u[i] < 0x21 || u[i] > 0x7e || u[i] == '!' || u[i] == ';')
-			return why_fail(why, whylen, "invalid character in "
+			return errfmt(why, whylen, "invalid character in "
 			    "rua URI \"%.*s\"", (int)(len > 60 ? 60 : len), u);
 	if (len > 7 && strncasecmp(u, "mailto:", 7) == 0) {
 		if (add_mailto(info, u + 7, len - 7) != 0)
-			return why_fail(why, whylen, "rua URI \"%.*s\" is not "
+			return errfmt(why, whylen, "rua URI \"%.*s\" is not "
 			    "a mailbox", (int)(len > 60 ? 60 : len), u);
 		return 0;
 	}
 	if (len > 8 && strncasecmp(u, "https://", 8) == 0)
 		return 0;
-	return why_fail(why, whylen, "rua URI \"%.*s\" is neither mailto: nor "
+	return errfmt(why, whylen, "rua URI \"%.*s\" is neither mailto: nor "
 	    "https:", (int)(len > 60 ? 60 : len), u);
 }
 
@@ -227,12 +202,12 @@ tlsrpt_field(void *arg, const char *name, size_t nlen, const char *val,
 
 	if (nlen != 3 || memcmp(name, "rua", 3) != 0) {
 		if (!valid_ext_value(val, vlen))
-			return why_fail(why, whylen, "invalid value for %.*s=",
+			return errfmt(why, whylen, "invalid value for %.*s=",
 			    (int)nlen, name);
 		return 0;
 	}
 	if (++st->ruas > 1)
-		return why_fail(why, whylen, "more than one rua=");
+		return errfmt(why, whylen, "more than one rua=");
 	do {				/* uri *(*WSP "," *WSP uri) */
 		while (pos < vlen && is_wsp(val[pos]))
 			pos++;
@@ -241,7 +216,7 @@ tlsrpt_field(void *arg, const char *name, size_t nlen, const char *val,
 		for (end = pos; end > start && is_wsp(val[end - 1]); end--)
 			;
 		if (end == start)
-			return why_fail(why, whylen, "empty rua URI");
+			return errfmt(why, whylen, "empty rua URI");
 		if (rua_uri(st->info, val + start, end - start, why,
 		    whylen) != 0)
 			return -1;
@@ -259,10 +234,10 @@ dnsrecord_tlsrpt(const char *rec, size_t len, struct tlsrpt_info *info,
 	st.info = info;
 	st.ruas = 0;
 	if (len < 10 || memcmp(rec, "v=TLSRPTv1", 10) != 0)
-		return why_fail(why, whylen, "does not start with v=TLSRPTv1");
+		return errfmt(why, whylen, "does not start with v=TLSRPTv1");
 	if (record_fields(rec, len, 10, tlsrpt_field, &st, why, whylen) != 0)
 		return -1;
 	if (st.ruas == 0)
-		return why_fail(why, whylen, "no rua= field");
+		return errfmt(why, whylen, "no rua= field");
 	return 0;
 }

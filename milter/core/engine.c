@@ -16,29 +16,6 @@
 #include "core/engine.h"
 #include "lib/netlist.h"
 
-static const char *const action_names[] = {
-	"accept", "reject", "would-reject", "exempt", "per-rcpt"
-};
-
-static const char *const reason_names[] = {
-	"", "plaintext", "weak-tls", "requiretls-plaintext", "network",
-	"auth", "recipient"
-};
-
-const char *
-action_name(enum action a)
-{
-	return (unsigned int)a < sizeof(action_names) / sizeof(action_names[0]) ?
-	    action_names[a] : "unknown";
-}
-
-const char *
-reason_name(enum reason r)
-{
-	return (unsigned int)r < sizeof(reason_names) / sizeof(reason_names[0]) ?
-	    reason_names[r] : "unknown";
-}
-
 static long
 parse_bits(const char *s)
 {

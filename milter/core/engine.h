@@ -27,32 +27,13 @@
 #include <sys/socket.h>
 
 #include "core/conf.h"
+#include "lib/decision.h"
 
 enum tls_state {
 	TLS_PLAINTEXT = 0,
 	TLS_WEAK,
 	TLS_OK
 };
-
-enum action {
-	ACTION_ACCEPT = 0,
-	ACTION_REJECT,
-	ACTION_WOULD_REJECT,
-	ACTION_EXEMPT,
-	ACTION_PER_RCPT		/* MAIL FROM only: judge each RCPT TO */
-};
-#define ACTION_COUNT	4	/* the loggable ones, ACCEPT..EXEMPT */
-
-enum reason {
-	REASON_NONE = 0,
-	REASON_PLAINTEXT,
-	REASON_WEAK_TLS,
-	REASON_REQUIRETLS_PLAINTEXT,
-	REASON_NETWORK,
-	REASON_AUTH,
-	REASON_RECIPIENT
-};
-#define REASON_COUNT	7
 
 /* Raw facts as the MTA gave them; any pointer may be NULL. */
 struct session_facts {
@@ -89,8 +70,5 @@ bool		 engine_has_requiretls(char *const *args);
 bool		 engine_tls_required_no(const char *value);
 /* Extracts the domain of "<local@domain>" into buf (lower case). */
 bool		 engine_address_domain(const char *addr, char *buf, size_t len);
-
-const char	*action_name(enum action);
-const char	*reason_name(enum reason);
 
 #endif

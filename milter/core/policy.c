@@ -7,24 +7,21 @@
  * policy that a strict sender would refuse must be refused here too.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/policy.h"
+#include "lib/dnsname.h"
+#include "lib/errfmt.h"
+#include "lib/fileread.h"
+#include "lib/strv.h"
 
 struct parse_state {
 	struct sts_policy	*pol;
 	char			*err;
 	size_t			 errlen;
-	int			*errline;
 	int			 line;
 	int			 version_line;
 	int			 mode_line;
@@ -33,23 +30,8 @@ struct parse_state {
 	size_t			 ndropped;	/* warnings over the array */
 };
 
-static int
-parse_error(struct parse_state *ps, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-parse_error(struct parse_state *ps, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (ps->errlen > 0)
-		(void)vsnprintf(ps->err, ps->errlen, fmt, ap);
-	va_end(ap);
-	if (ps->errline != NULL)
-		*ps->errline = ps->line;
-	return -1;
-}
+/* The line of the error is ps->line when policy_parse() fails. */
+#define parse_error(ps, ...)	errfmt((ps)->err, (ps)->errlen, __VA_ARGS__)
 
 static bool
 is_wsp(char c)
@@ -82,43 +64,12 @@ repeated(struct parse_state *ps, const char *key, int first)
 	return 0;
 }
 
-/* A domain name label: LDH, 1..63, no leading or trailing hyphen. */
-static bool
-valid_label(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-static bool
-valid_domain(const char *s, size_t len)
-{
-	size_t start = 0, i;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (!valid_label(s + start, i - start))
-				return false;
-			start = i + 1;
-		}
-	}
-	return true;
-}
-
 static bool
 valid_mx_pattern(const char *s, size_t len)
 {
 	if (len > 2 && s[0] == '*' && s[1] == '.')
-		return valid_domain(s + 2, len - 2);
-	return valid_domain(s, len);
+		return dnsname_valid(s + 2, len - 2);
+	return dnsname_valid(s, len);
 }
 
 /*
@@ -308,7 +259,6 @@ policy_parse(const char *buf, size_t len, struct sts_policy *out,
 	ps.pol = out;
 	ps.err = err;
 	ps.errlen = errlen;
-	ps.errline = errline;
 	if (errline != NULL)
 		*errline = 0;
 	if (len > POLICY_MAX_BYTES)
@@ -337,6 +287,8 @@ policy_parse(const char *buf, size_t len, struct sts_policy *out,
 	}
 	return 0;
 fail:
+	if (errline != NULL)
+		*errline = ps.line;
 	policy_free(out);
 	return -1;
 }
@@ -345,47 +297,16 @@ int
 policy_load(const char *path, struct sts_policy *out, char *err,
     size_t errlen, int *errline)
 {
-	struct stat st;
 	char *buf;
-	ssize_t n = 0;
-	size_t len = 0;
-	int fd, rc, saved;
+	size_t len;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (errline != NULL)
 		*errline = 0;
-	/* O_NONBLOCK: a FIFO or device must not hang start-up or reload. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
-		(void)snprintf(err, errlen, "cannot open: %s", strerror(errno));
+	if ((buf = fileread(path, POLICY_MAX_BYTES, &len, err, errlen)) ==
+	    NULL)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		(void)close(fd);
-		(void)snprintf(err, errlen, "not a regular file");
-		return -1;
-	}
-	/* One byte more than allowed, to tell "too large" from "exact". */
-	if ((buf = malloc(POLICY_MAX_BYTES + 1)) == NULL) {
-		(void)close(fd);
-		(void)snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	while (len <= POLICY_MAX_BYTES) {
-		n = read(fd, buf + len, POLICY_MAX_BYTES + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	saved = errno;
-	(void)close(fd);
-	if (n == -1) {
-		free(buf);
-		(void)snprintf(err, errlen, "read error: %s", strerror(saved));
-		return -1;
-	}
 	rc = policy_parse(buf, len, out, err, errlen, errline);
 	free(buf);
 	return rc;
@@ -394,11 +315,7 @@ policy_load(const char *path, struct sts_policy *out, char *err,
 void
 policy_free(struct sts_policy *pol)
 {
-	size_t i;
-
-	for (i = 0; i < pol->nmx; i++)
-		free(pol->mx[i]);
-	free(pol->mx);
+	strv_free(pol->mx, pol->nmx);
 	memset(pol, 0, sizeof(*pol));
 }
 
@@ -431,32 +348,4 @@ policy_host_allowed(const struct sts_policy *pol, const char *host)
 		if (policy_mx_match(pol->mx[i], host))
 			return true;
 	return false;
-}
-
-const char *
-sts_mode_name(enum sts_mode mode)
-{
-	switch (mode) {
-	case STS_MODE_ENFORCE:
-		return "enforce";
-	case STS_MODE_TESTING:
-		return "testing";
-	case STS_MODE_OFF:
-	default:
-		return "off";
-	}
-}
-
-int
-sts_mode_parse(const char *s, bool allow_none, enum sts_mode *mode)
-{
-	if (strcmp(s, "enforce") == 0)
-		*mode = STS_MODE_ENFORCE;
-	else if (strcmp(s, "testing") == 0)
-		*mode = STS_MODE_TESTING;
-	else if (strcmp(s, "off") == 0 || (allow_none && strcmp(s, "none") == 0))
-		*mode = STS_MODE_OFF;
-	else
-		return -1;
-	return 0;
 }

@@ -3,7 +3,8 @@
  *
  * Interface:
  *	policy_parse() parses a policy held in memory; policy_load() reads a
- *	file (at most POLICY_MAX_BYTES) and parses it.  Both fill a caller-owned
+ *	file (lib/fileread: a regular file of at most POLICY_MAX_BYTES that
+ *	others cannot write) and parses it.  Both fill a caller-owned
  *	struct sts_policy that policy_free() releases.  policy_mx_match() tests
  *	one host name against one "mx" pattern ("*." matches exactly one
  *	label); policy_host_allowed() tests it against every pattern.
@@ -41,18 +42,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/decision.h"	/* enum sts_mode, sts_mode_name() */
+
 #define POLICY_MAX_BYTES	65536
 #define POLICY_MAX_AGE		31557600L
 #define POLICY_MAX_MX		256
 #define POLICY_MAX_WARNINGS	4
 #define POLICY_WARNING_MAX	80
 
-/* The three enforcement modes.  A policy's "none" is STS_MODE_OFF. */
-enum sts_mode {
-	STS_MODE_OFF = 0,
-	STS_MODE_TESTING,
-	STS_MODE_ENFORCE
-};
 
 struct sts_policy {
 	enum sts_mode	 mode;
@@ -73,10 +70,5 @@ bool	 policy_mx_match(const char *pattern, const char *host);
 bool	 policy_host_allowed(const struct sts_policy *, const char *host);
 /* An RFC 8461 extension name (policy key or TXT record field name). */
 bool	 policy_valid_ext_name(const char *s, size_t len);
-
-/* "enforce", "testing", "off" (milter spelling); policy files say "none". */
-const char	*sts_mode_name(enum sts_mode);
-/* Parses "enforce", "testing", "off" (and "none" when allow_none). */
-int		 sts_mode_parse(const char *, bool allow_none, enum sts_mode *);
 
 #endif

@@ -24,6 +24,7 @@
 #include "daemon/callbacks.h"
 #include "core/conf.h"
 #include "daemon/daemon.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "daemon/signals.h"
 #include "daemon/stats.h"
@@ -150,17 +151,14 @@ stopper_thread(void *arg)
 static void
 stop(int sig)
 {
-	struct timespec now, end;
+	long long end;
 	pthread_t tid;
 
 	log_notice("received %s: stopping", sig == SIGTERM ? "SIGTERM" :
 	    "SIGINT");
 	if (pthread_create(&tid, NULL, stopper_thread, NULL) == 0)
 		(void)pthread_detach(tid);
-	(void)clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_nsec += STOP_GRACE_MS * 1000000L;
-	end.tv_sec += end.tv_nsec / 1000000000L;
-	end.tv_nsec %= 1000000000L;
+	end = clock_now_ms() + STOP_GRACE_MS;
 	for (;;) {
 		pthread_mutex_lock(&stop_lock);
 		if (milter_stopped) {
@@ -168,9 +166,7 @@ stop(int sig)
 			return;		/* main() cleans up and exits */
 		}
 		pthread_mutex_unlock(&stop_lock);
-		(void)clock_gettime(CLOCK_MONOTONIC, &now);
-		if (callbacks_active_sessions() == 0 || now.tv_sec > end.tv_sec ||
-		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+		if (callbacks_active_sessions() == 0 || clock_now_ms() >= end)
 			break;
 		(void)nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
 	}

@@ -342,7 +342,18 @@ log_write_line(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define LOG_FUNCTION(name, level, how)				\
+/* Never returns: what is queued is written first. */
+static void	log_exit(void) __attribute__((noreturn));
+
+static void
+log_exit(void)
+{
+	log_flush();
+	exit(1);
+}
+
+/* One public function: format at level with how, then do "then". */
+#define LOG_FUNCTION(name, level, how, then)			\
 void								\
 name(const char *fmt, ...)					\
 {								\
@@ -351,36 +362,15 @@ name(const char *fmt, ...)					\
 	va_start(ap, fmt);					\
 	how(level, fmt, ap);					\
 	va_end(ap);						\
+	then;							\
 }
 
-LOG_FUNCTION(log_error, LOG_ERR, log_vwrite_errno)
-LOG_FUNCTION(log_errorx, LOG_ERR, log_vwrite)
-LOG_FUNCTION(log_warn, LOG_WARNING, log_vwrite_errno)
-LOG_FUNCTION(log_warnx, LOG_WARNING, log_vwrite)
-LOG_FUNCTION(log_notice, LOG_NOTICE, log_vwrite)
-LOG_FUNCTION(log_info, LOG_INFO, log_vwrite)
-LOG_FUNCTION(log_debug, LOG_DEBUG, log_vwrite)
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite_errno(LOG_ERR, fmt, ap);
-	va_end(ap);
-	log_flush();
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_ERR, fmt, ap);
-	va_end(ap);
-	log_flush();
-	exit(1);
-}
+LOG_FUNCTION(log_error, LOG_ERR, log_vwrite_errno, (void)0)
+LOG_FUNCTION(log_errorx, LOG_ERR, log_vwrite, (void)0)
+LOG_FUNCTION(log_warn, LOG_WARNING, log_vwrite_errno, (void)0)
+LOG_FUNCTION(log_warnx, LOG_WARNING, log_vwrite, (void)0)
+LOG_FUNCTION(log_notice, LOG_NOTICE, log_vwrite, (void)0)
+LOG_FUNCTION(log_info, LOG_INFO, log_vwrite, (void)0)
+LOG_FUNCTION(log_debug, LOG_DEBUG, log_vwrite, (void)0)
+LOG_FUNCTION(fatal, LOG_ERR, log_vwrite_errno, log_exit())
+LOG_FUNCTION(fatalx, LOG_ERR, log_vwrite, log_exit())

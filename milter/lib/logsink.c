@@ -29,10 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/logsink.h"
 
 #define FRAME_HEAD_MAX	96	/* "<191>Mmm dd hh:mm:ss " + ident[pid]: */
-#define RETRY_NS	1000000000LL	/* one connect attempt a second */
+#define RETRY_MS	1000	/* one connect attempt a second */
 #define SEND_TIMEOUT_S	2		/* a syslog daemon that takes nothing */
 
 /* Until logsink_open(): syslog only, as the daemon would. */
@@ -43,7 +44,7 @@ static int	 sink_facility = LOG_MAIL;
 static bool	 sink_stderr;
 static int	 sink_fd = -1;
 static int	 sink_type;		/* SOCK_DGRAM or SOCK_STREAM */
-static long long sink_next_try;		/* CLOCK_MONOTONIC, ns */
+static long long sink_next_try;		/* clock_now_ms() */
 static unsigned long sink_lost;		/* lines syslog did not get */
 
 void
@@ -64,15 +65,6 @@ logsink_close(void)
 	if (sink_fd >= 0)
 		(void)close(sink_fd);
 	sink_fd = -1;
-}
-
-static long long
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int
@@ -106,13 +98,13 @@ sink_connect(void)
 
 	if (sink_fd >= 0)
 		return 0;
-	now = monotonic_ns();
+	now = clock_now_ms();
 	if (now < sink_next_try)
 		return -1;
 	if (sink_connect_type(SOCK_DGRAM) == 0 ||
 	    (errno == EPROTOTYPE && sink_connect_type(SOCK_STREAM) == 0))
 		return 0;
-	sink_next_try = now + RETRY_NS;
+	sink_next_try = now + RETRY_MS;
 	return -1;
 }
 
@@ -198,13 +190,13 @@ resend(struct mmsghdr *msgs, size_t n, size_t *done)
 
 	logsink_close();
 	if (stuck) {
-		sink_next_try = monotonic_ns() + RETRY_NS;
+		sink_next_try = clock_now_ms() + RETRY_MS;
 		return;
 	}
 	sink_next_try = 0;
 	if (sink_connect() != 0 || send_frames(msgs, n, done) != 0) {
 		logsink_close();
-		sink_next_try = monotonic_ns() + RETRY_NS;
+		sink_next_try = clock_now_ms() + RETRY_MS;
 	}
 }
 

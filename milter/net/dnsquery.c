@@ -14,14 +14,15 @@
 #include <errno.h>
 #include <netdb.h>
 #include <resolv.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "net/dnsquery.h"
+#include "lib/clock.h"
+#include "lib/errfmt.h"
+#include "lib/hostport.h"
 
 #define ANSWER_MAX	65536	/* what a hostile UDP server can send */
 #define EDNS_BUFSIZE	1232	/* the DNS flag day 2020 value */
@@ -37,20 +38,9 @@ enum parse_result {
 	PARSE_AGAIN		/* stopped at a CNAME: ask for the target */
 };
 
-static void
-result_error(struct dnsq_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-result_error(struct dnsq_result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->status = DNSQ_ERROR;
-	va_start(ap, fmt);
-	(void)vsnprintf(r->err, sizeof(r->err), fmt, ap);
-	va_end(ap);
-}
+/* Marks r as failed, with a one-line reason. */
+#define result_error(r, ...)	((r)->status = DNSQ_ERROR, \
+	(void)errfmt((r)->err, sizeof((r)->err), __VA_ARGS__))
 
 const char *
 dnsq_status_name(enum dnsq_status s)
@@ -86,57 +76,38 @@ static int
 set_server(struct __res_state *res, const char *spec, char *err,
     size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 2], *end;
-	const char *hash = strrchr(spec, '#');
 	struct sockaddr_in6 *sa6;
+	struct hostport hp;
 	struct in_addr a4;
 	struct in6_addr a6;
-	size_t hlen = hash != NULL ? (size_t)(hash - spec) : strlen(spec);
-	unsigned long port = 53;
 
-	if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
-		spec++;
-		hlen -= 2;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
+	if (!hostport_parse(spec, '#', 53, &hp))
 		goto bad;
-	memcpy(host, spec, hlen);
-	host[hlen] = '\0';
-	if (hash != NULL) {
-		errno = 0;
-		port = strtoul(hash + 1, &end, 10);
-		if (hash[1] < '0' || hash[1] > '9' || *end != '\0' ||
-		    errno != 0 || port == 0 || port > 65535)
-			goto bad;
-	}
-	if (inet_pton(AF_INET, host, &a4) == 1) {
+	if (inet_pton(AF_INET, hp.host, &a4) == 1) {
 		memset(&res->nsaddr_list[0], 0, sizeof(res->nsaddr_list[0]));
 		res->nsaddr_list[0].sin_family = AF_INET;
 		res->nsaddr_list[0].sin_addr = a4;
-		res->nsaddr_list[0].sin_port = htons((unsigned short)port);
+		res->nsaddr_list[0].sin_port = htons(hp.port);
 		res->nscount = 1;
 		return 0;
 	}
-	if (inet_pton(AF_INET6, host, &a6) != 1)
+	if (inet_pton(AF_INET6, hp.host, &a6) != 1)
 		goto bad;
 	/* glibc: sin_family 0 in nsaddr_list means "use _ext.nsaddrs". */
 	if ((sa6 = res->_u._ext.nsaddrs[0]) == NULL &&
-	    (sa6 = malloc(sizeof(*sa6))) == NULL) {
-		(void)snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	    (sa6 = malloc(sizeof(*sa6))) == NULL)
+		return errfmt(err, errlen, "out of memory");
 	memset(sa6, 0, sizeof(*sa6));
 	sa6->sin6_family = AF_INET6;
 	sa6->sin6_addr = a6;
-	sa6->sin6_port = htons((unsigned short)port);
+	sa6->sin6_port = htons(hp.port);
 	res->_u._ext.nsaddrs[0] = sa6;
 	res->nsaddr_list[0].sin_family = 0;
 	res->nscount = 1;
 	return 0;
 bad:
-	(void)snprintf(err, errlen, "check_resolver \"%s\": expected ADDR or "
+	return errfmt(err, errlen, "check_resolver \"%s\": expected ADDR or "
 	    "ADDR#PORT", spec);
-	return -1;
 }
 
 /*
@@ -412,21 +383,13 @@ malformed:
 	return -1;
 }
 
-static time_t
-mono_now(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 enum dnsq_status
 dnsq_lookup(struct dnsq *q, const char *name, int type,
     struct dnsq_result *r)
 {
 	unsigned char *ans;
-	time_t start, left;
+	long long start;
+	long left;
 	size_t len;
 	int n, rc = PARSE_DONE;
 
@@ -444,11 +407,12 @@ dnsq_lookup(struct dnsq *q, const char *name, int type,
 		result_error(r, "out of memory");
 		return r->status;
 	}
-	start = mono_now();
+	start = clock_now_ms();
 	do {
 		/* A CNAME chase asks again, within the same time bound. */
 		if (rc == PARSE_AGAIN) {
-			if ((left = q->timeout - (mono_now() - start)) <= 0) {
+			left = q->timeout - (long)((clock_now_ms() - start) / 1000);
+			if (left <= 0) {
 				result_error(r, "%s: timed out following "
 				    "CNAMEs", r->owner);
 				break;

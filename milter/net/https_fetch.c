@@ -20,11 +20,11 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -33,6 +33,8 @@
 
 #include "net/http_parse.h"
 #include "net/https_fetch.h"
+#include "lib/clock.h"
+#include "lib/errfmt.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"0"
@@ -52,22 +54,8 @@ struct conn {
 	struct http_parser parser;
 };
 
-static int
-set_err(struct conn *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-set_err(struct conn *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->err[0] != '\0')
-		return -1;		/* the first reason is the real one */
-	va_start(ap, fmt);
-	(void)vsnprintf(c->err, c->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Fails with a reason; the first reason is the real one. */
+#define set_err(c, ...)	errfmt_first((c)->err, (c)->errlen, __VA_ARGS__)
 
 static const char *
 ossl_reason(void)
@@ -78,21 +66,10 @@ ossl_reason(void)
 	return s != NULL ? s : "unknown error";
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 remaining_ms(const struct conn *c)
 {
-	long long ms = c->deadline - now_ms();
-
-	return ms <= 0 ? 0 : ms > 86400000 ? 86400000 : (int)ms;
+	return clock_left_ms(c->deadline, 86400000);
 }
 
 static int
@@ -181,7 +158,7 @@ connect_any(struct conn *c, const struct https_request *req,
 				(void)close(c->fd);
 			c->fd = -1;
 		}
-		c->deadline = now_ms() + remaining_ms(c) /
+		c->deadline = clock_now_ms() + remaining_ms(c) /
 		    (long long)(req->naddrs - i);
 		peer_name(&req->addrs[i], r->peer, sizeof(r->peer));
 		rc = tcp_connect(c, &req->addrs[i], r->peer);
@@ -266,11 +243,27 @@ tls_handshake(struct conn *c, SSL_CTX *ctx, const char *host)
 	return 0;
 }
 
+/*
+ * After an SSL call returned n <= 0: waits for the I/O it wants (0), or
+ * fails with "WHAT failed: reason" (-1); closed says why when the peer
+ * went away without a TLS error.
+ */
+static int
+ssl_retry(struct conn *c, int n, const char *what, const char *closed)
+{
+	int e = SSL_get_error(c->ssl, n);
+
+	if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+		return set_err(c, "%s failed: %s", what,
+		    e == SSL_ERROR_SSL ? ossl_reason() : closed);
+	return wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT);
+}
+
 static int
 tls_write(struct conn *c, const char *buf, size_t len)
 {
 	size_t done = 0;
-	int n, e;
+	int n;
 
 	c->phase = "sending the request";
 	while (done < len) {
@@ -280,12 +273,8 @@ tls_write(struct conn *c, const char *buf, size_t len)
 			done += (size_t)n;
 			continue;
 		}
-		e = SSL_get_error(c->ssl, n);
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return set_err(c, "sending the request failed: %s",
-			    e == SSL_ERROR_SSL ? ossl_reason() :
-			    "connection closed");
-		if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT))
+		if (ssl_retry(c, n, "sending the request",
+		    "connection closed") != 0)
 			return -1;
 	}
 	return 0;
@@ -295,7 +284,7 @@ tls_write(struct conn *c, const char *buf, size_t len)
 static int
 fill(struct conn *c)
 {
-	int n, e;
+	int n;
 
 	for (;;) {
 		ERR_clear_error();
@@ -304,16 +293,12 @@ fill(struct conn *c)
 			c->end = (size_t)n;
 			return 0;
 		}
-		e = SSL_get_error(c->ssl, n);
-		if (e == SSL_ERROR_ZERO_RETURN) {
+		if (SSL_get_error(c->ssl, n) == SSL_ERROR_ZERO_RETURN) {
 			c->eof = true;
 			return 0;
 		}
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return set_err(c, "reading the response failed: %s",
-			    e == SSL_ERROR_SSL ? ossl_reason() :
-			    "connection reset");
-		if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT))
+		if (ssl_retry(c, n, "reading the response",
+		    "connection reset") != 0)
 			return -1;
 	}
 }
@@ -398,7 +383,7 @@ https_fetch(const struct https_request *req, struct https_response *r)
 	c.fd = -1;
 	c.err = r->err;
 	c.errlen = sizeof(r->err);
-	c.deadline = now_ms() + req->timeout_ms;
+	c.deadline = clock_now_ms() + req->timeout_ms;
 	ERR_clear_error();
 	if ((ctx = tls_context(req->ca_file, r->err, sizeof(r->err))) == NULL)
 		return -1;

@@ -17,13 +17,11 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/nameser.h>
-#include <ctype.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "probe/probe.h"
 #include "probe/probe_print.h"
@@ -32,6 +30,10 @@
 #include "core/engine.h"
 #include "net/https_fetch.h"
 #include "core/policy.h"
+#include "lib/clock.h"
+#include "lib/dnsname.h"
+#include "lib/errfmt.h"
+#include "lib/hostport.h"
 
 #define MAX_ADDRS	16
 #define POLICY_PATH	"/.well-known/mta-sts.txt"
@@ -48,15 +50,6 @@ struct prober {
 	long long		 deadline;	/* of txt + policy, ms */
 };
 
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 add(struct prober *ck, enum probe_status st, const char *check,
@@ -79,33 +72,11 @@ policy_mode_name(enum sts_mode m)
 	return m == STS_MODE_OFF ? "none" : sts_mode_name(m);
 }
 
-/* Lower case, one trailing dot dropped, LDH labels of 1..63. */
+/* Lower case, one trailing dot dropped; short enough for "_smtp._tls.". */
 static bool
 normalise_domain(const char *in, char *out, size_t outlen)
 {
-	size_t len = strlen(in), i, label = 0;
-
-	if (len > 0 && in[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 240 || len >= outlen)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = (char)tolower((unsigned char)in[i]);
-
-		if (c == '.') {
-			if (label == 0 || out[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (isalnum((unsigned char)c) || c == '_' ||
-		    (c == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else
-			return false;
-		out[i] = c;
-	}
-	out[len] = '\0';
-	return label > 0 && out[len - 1] != '-';
+	return dnsname_normalise(in, out, outlen) && strlen(out) <= 240;
 }
 
 typedef bool (*record_counts_fn)(const char *rec, size_t len, size_t nrr);
@@ -180,27 +151,21 @@ connect_override(const char *spec, struct sockaddr_storage *addrs,
     size_t *n, char *why, size_t whylen)
 {
 	struct addrinfo hints, *res, *ai;
-	const char *colon = strrchr(spec, ':');
-	char host[256];
-	size_t hlen;
+	struct hostport hp;
+	char port[8];
 	int e;
 
-	/* conf.c checked the syntax; "[v6]:port" loses its brackets. */
-	hlen = colon != NULL ? (size_t)(colon - spec) : 0;
-	if (hlen > 2 && spec[0] == '[' && colon[-1] == ']')
-		(void)snprintf(host, sizeof(host), "%.*s", (int)hlen - 2,
-		    spec + 1);
-	else
-		(void)snprintf(host, sizeof(host), "%.*s", (int)hlen, spec);
+	/* conf.c checked the syntax. */
+	if (!hostport_parse(spec, ':', 443, &hp))
+		return errfmt(why, whylen, "check_connect %s: not HOST:PORT",
+		    spec);
+	(void)snprintf(port, sizeof(port), "%u", hp.port);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	if ((e = getaddrinfo(host, colon != NULL ? colon + 1 : "443", &hints,
-	    &res)) != 0) {
-		(void)snprintf(why, whylen, "check_connect %s: %s", spec,
+	if ((e = getaddrinfo(hp.host, port, &hints, &res)) != 0)
+		return errfmt(why, whylen, "check_connect %s: %s", spec,
 		    gai_strerror(e));
-		return -1;
-	}
 	for (ai = res, *n = 0; ai != NULL && *n < MAX_ADDRS; ai = ai->ai_next)
 		if (ai->ai_addrlen <= sizeof(addrs[0]))
 			memcpy(&addrs[(*n)++], ai->ai_addr, ai->ai_addrlen);
@@ -295,7 +260,7 @@ check_policy(struct prober *ck)
 	size_t n;
 
 	/* check_timeout bounds the TXT lookup, the host lookup and fetch. */
-	if ((left = ck->deadline - now_ms()) <= 0) {
+	if ((left = ck->deadline - clock_now_ms()) <= 0) {
 		add(ck, PROBE_FAIL, "policy", "not fetched: check_timeout (%ld "
 		    "s) used up by DNS", ck->timeout);
 		return;
@@ -304,7 +269,7 @@ check_policy(struct prober *ck)
 	(void)snprintf(host, sizeof(host), "mta-sts.%s", ck->domain);
 	n = 0;
 	if (policy_addresses(ck, host, addrs, &n, why, sizeof(why)) != 0 ||
-	    (left = ck->deadline - now_ms()) <= 0) {
+	    (left = ck->deadline - clock_now_ms()) <= 0) {
 		add(ck, PROBE_FAIL, "policy", "%s", n == 0 ? why : "not fetched: "
 		    "check_timeout used up by DNS");
 		return;
@@ -567,7 +532,7 @@ check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
 	ck.rep = rep;
 	ck.domain = rep->domain;
 	ck.timeout = conf->check_timeout > 0 ? conf->check_timeout : 60;
-	ck.deadline = now_ms() + ck.timeout * 1000LL;
+	ck.deadline = clock_now_ms() + ck.timeout * 1000LL;
 	if (!normalise_domain(arg, rep->domain, sizeof(rep->domain))) {
 		(void)snprintf(rep->domain, sizeof(rep->domain), "%.200s", arg);
 		add(&ck, PROBE_FAIL, "txt", "invalid domain name");

@@ -8,6 +8,7 @@
 
 #include "lib/escape.h"
 #include "probe/probe_print.h"
+#include "lib/json.h"
 
 static const char *const status_names[] = { "ok", "warn", "fail" };
 
@@ -65,21 +66,6 @@ probe_print_text(FILE *out, const struct probe_report *rep, int width)
 		    status_names[rep->lines[i].status], width, dom,
 		    rep->lines[i].check, rep->lines[i].detail);
 	fflush(out);
-}
-
-static void
-json_string(FILE *out, const char *s)
-{
-	putc('"', out);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			fprintf(out, "\\u%04x", (unsigned char)*s);
-		else
-			putc(*s, out);
-	}
-	putc('"', out);
 }
 
 void

@@ -38,6 +38,7 @@
 #include "report/report_int.h"
 #include "report/report_parse.h"
 #include "report/report_table.h"
+#include "lib/strv.h"
 
 #define STDIN_NAME	"(stdin)"
 
@@ -114,13 +115,13 @@ read_line(struct reader *r, char *line, size_t cap, size_t *len,
 static enum tstate
 tls_state(const struct rp_decision *d)
 {
-	if (d->reason == RP_R_WEAK_TLS)
+	if (d->reason == REASON_WEAK_TLS)
 		return TS_WEAK;
 	if (d->tls.present)
 		return d->tls.len == 4 && memcmp(d->tls.p, "none", 4) == 0 ?
 		    TS_PLAIN : TS_TLS;
-	if (d->reason == RP_R_PLAINTEXT ||
-	    d->reason == RP_R_REQUIRETLS_PLAINTEXT)
+	if (d->reason == REASON_PLAINTEXT ||
+	    d->reason == REASON_REQUIRETLS_PLAINTEXT)
 		return TS_PLAIN;
 	return TS_UNKNOWN;
 }
@@ -128,9 +129,9 @@ tls_state(const struct rp_decision *d)
 static bool
 noncompliant(const struct rp_decision *d)
 {
-	return (d->action == RP_REJECT || d->action == RP_WOULD_REJECT) &&
-	    (d->reason == RP_R_PLAINTEXT || d->reason == RP_R_WEAK_TLS ||
-	    d->reason == RP_R_REQUIRETLS_PLAINTEXT);
+	return (d->action == ACTION_REJECT || d->action == ACTION_WOULD_REJECT) &&
+	    (d->reason == REASON_PLAINTEXT || d->reason == REASON_WEAK_TLS ||
+	    d->reason == REASON_REQUIRETLS_PLAINTEXT);
 }
 
 /* Entry for r->key, or NULL (counted as not grouped). */
@@ -158,9 +159,9 @@ group(struct report *r, struct rtab *t, size_t keylen,
 	if (e->count++ == 0)
 		e->first = *w;
 	e->last = *w;
-	e->by[d->action == RP_REJECT ? RC_REJECT : RC_WOULD_REJECT]++;
-	e->by[d->reason == RP_R_PLAINTEXT ? RC_PLAINTEXT :
-	    d->reason == RP_R_WEAK_TLS ? RC_WEAK_TLS : RC_REQUIRETLS]++;
+	e->by[d->action == ACTION_REJECT ? RC_REJECT : RC_WOULD_REJECT]++;
+	e->by[d->reason == REASON_PLAINTEXT ? RC_PLAINTEXT :
+	    d->reason == REASON_WEAK_TLS ? RC_WEAK_TLS : RC_REQUIRETLS]++;
 }
 
 /* Counts the TLS version of a TLS decision (tls= is at most 32 bytes). */
@@ -274,11 +275,7 @@ read_input(struct report *r, const char *path, const char *name, FILE *err)
 static void
 report_free(struct report *r, char **names, int n)
 {
-	int i;
-
-	for (i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
+	strv_free(names, n > 0 ? (size_t)n : 0);
 	if (r == NULL)
 		return;
 	rtab_free(&r->versions);

@@ -26,7 +26,7 @@ struct report {
 	unsigned long long	 files, unreadable, lines, decisions, other;
 	unsigned long long	 malformed, toolong, untracked, noncompliant;
 	unsigned long long	 state[TS_N];
-	unsigned long long	 actions[RP_NACTIONS][RP_NREASONS];
+	unsigned long long	 actions[ACTION_COUNT][REASON_COUNT];
 	struct rtab		 versions, clients, domains;
 	bool			 nomem;
 	char			 line[RP_LINE_MAX + 2];

@@ -13,21 +13,13 @@
 
 #include "lib/escape.h"
 #include "report/report_parse.h"
+#include "lib/hex.h"
 
 #define QUEUEID_MAX	64
 #define KEY_MAX		32
 #define TLS_MAX		32
 #define TAG		"mtasts-milter"
 #define TAG_LEN		(sizeof(TAG) - 1)
-
-static const char *const action_names[RP_NACTIONS] = {
-	"accept", "reject", "would-reject", "exempt"
-};
-
-static const char *const reason_names[RP_NREASONS] = {
-	"", "plaintext", "weak-tls", "requiretls-plaintext", "network",
-	"auth", "recipient"
-};
 
 static const char *const months[12] = {
 	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -44,18 +36,6 @@ static const char *const key_names[K_OTHER] = {
 	"action", "reason", "tls", "stage", "client", "from", "mode"
 };
 
-const char *
-rp_action_name(enum rp_action a)
-{
-	return (unsigned)a < RP_NACTIONS ? action_names[a] : "?";
-}
-
-const char *
-rp_reason_name(enum rp_reason r)
-{
-	return (unsigned)r < RP_NREASONS ? reason_names[r] : "?";
-}
-
 static bool
 isdig(char c)
 {
@@ -66,18 +46,6 @@ static bool
 isgraphic(char c)
 {
 	return (unsigned char)c > 0x20 && (unsigned char)c < 0x7f;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* How many leading bytes of p (at most max) satisfy ok(). */
@@ -228,7 +196,7 @@ escape_len(const char *p, size_t len)
 {
 	if (len >= 2 && (p[1] == '\\' || p[1] == '"'))
 		return 2;
-	if (len >= 4 && p[1] == 'x' && hexval(p[2]) >= 0 && hexval(p[3]) >= 0)
+	if (len >= 4 && p[1] == 'x' && hex_value(p[2]) >= 0 && hex_value(p[3]) >= 0)
 		return 4;
 	return 0;
 }
@@ -330,18 +298,19 @@ parse_key(const char *p, size_t len, size_t *pos)
 	return K_OTHER;
 }
 
-/* Index of a bare value in names[0..n), or -1. */
 static int
-lookup(const struct rp_span *s, const char *const *names, int n)
+stage_lookup(const char *p, size_t len)
 {
-	int i;
+	return span_is(p, len, "mail") ? 0 : span_is(p, len, "rcpt") ? 1 : -1;
+}
 
+/* The value of a bare (unquoted) name by one of the lookups, or -1. */
+static int
+lookup(const struct rp_span *s, int (*by_name)(const char *, size_t))
+{
 	if (s->quoted || s->bracketed)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (names[i][0] != '\0' && span_is(s->p, s->len, names[i]))
-			return i;
-	return -1;
+	return by_name(s->p, s->len);
 }
 
 static bool
@@ -371,9 +340,9 @@ tls_fits(const struct rp_decision *d, int r)
 	if (!d->tls.present)
 		return true;
 	none = span_is(d->tls.p, d->tls.len, "none");
-	if (r == RP_R_PLAINTEXT || r == RP_R_REQUIRETLS_PLAINTEXT)
+	if (r == REASON_PLAINTEXT || r == REASON_REQUIRETLS_PLAINTEXT)
 		return none;
-	if (r == RP_R_WEAK_TLS)
+	if (r == REASON_WEAK_TLS)
 		return !none;
 	return true;
 }
@@ -383,31 +352,28 @@ static bool
 check_fields(struct rp_decision *d, const struct rp_span *act,
     const struct rp_span *rsn, const struct rp_span *mode)
 {
-	static const char *const stages[] = { "mail", "rcpt" };
-	static const char *const modes[] = { "enforce", "testing", "off" };
-	int a, r = RP_R_NONE;
+	int a, r = REASON_NONE;
 	bool exempt_reason;
 
-	if (!act->present || (a = lookup(act, action_names, RP_NACTIONS)) < 0)
+	if (!act->present || (a = lookup(act, action_lookup)) < 0)
 		return false;
-	if (rsn->present &&
-	    (r = lookup(rsn, reason_names, RP_NREASONS)) < 0)
+	if (rsn->present && (r = lookup(rsn, reason_lookup)) < 0)
 		return false;
-	if (d->stage.present && lookup(&d->stage, stages, 2) < 0)
+	if (d->stage.present && lookup(&d->stage, stage_lookup) < 0)
 		return false;
-	if (mode->present && lookup(mode, modes, 3) < 0)
+	if (mode->present && lookup(mode, sts_mode_lookup) < 0)
 		return false;
 	if (d->tls.present && !valid_tls(&d->tls))
 		return false;
 	if (!tls_fits(d, r))
 		return false;
-	exempt_reason = r >= RP_R_NETWORK;
-	if ((a == RP_EXEMPT) != exempt_reason)
+	exempt_reason = r >= REASON_NETWORK;
+	if ((a == ACTION_EXEMPT) != exempt_reason)
 		return false;
-	if ((a == RP_REJECT || a == RP_WOULD_REJECT) && r == RP_R_NONE)
+	if ((a == ACTION_REJECT || a == ACTION_WOULD_REJECT) && r == REASON_NONE)
 		return false;
-	d->action = (enum rp_action)a;
-	d->reason = (enum rp_reason)r;
+	d->action = (enum action)a;
+	d->reason = (enum reason)r;
 	return true;
 }
 
@@ -482,8 +448,8 @@ canon(char *dst, const char *p, size_t len, bool lower)
 		b = (unsigned char)p[i];
 		if (b == '\\' && (e = escape_len(p + i, len - i)) > 0) {
 			b = e == 2 ? (unsigned char)p[i + 1] :
-			    (unsigned char)(hexval(p[i + 2]) * 16 +
-			    hexval(p[i + 3]));
+			    (unsigned char)(hex_value(p[i + 2]) * 16 +
+			    hex_value(p[i + 3]));
 			i += e;
 		} else
 			i++;

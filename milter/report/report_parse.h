@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/decision.h"	/* enum action, enum reason */
+
 #define RP_LINE_MAX	8192	/* longer lines are malformed */
 #define RP_TS_MAX	48	/* longest timestamp kept, with its NUL */
 /* Longest display value; a longer one is cut and ends with "...". */
@@ -45,25 +47,6 @@ enum rp_kind {
 	RP_MALFORMED
 };
 
-enum rp_action {
-	RP_ACCEPT = 0,
-	RP_REJECT,
-	RP_WOULD_REJECT,
-	RP_EXEMPT,
-	RP_NACTIONS
-};
-
-enum rp_reason {
-	RP_R_NONE = 0,
-	RP_R_PLAINTEXT,
-	RP_R_WEAK_TLS,
-	RP_R_REQUIRETLS_PLAINTEXT,
-	RP_R_NETWORK,
-	RP_R_AUTH,
-	RP_R_RECIPIENT,
-	RP_NREASONS
-};
-
 /* A value as it appears in the line, still escaped. */
 struct rp_span {
 	const char	*p;
@@ -75,8 +58,8 @@ struct rp_span {
 
 struct rp_decision {
 	char		 ts[RP_TS_MAX];	/* "" when the line has none */
-	enum rp_action	 action;
-	enum rp_reason	 reason;
+	enum action	 action;
+	enum reason	 reason;
 	struct rp_span	 tls;		/* "none" or a version */
 	struct rp_span	 stage;
 	struct rp_span	 client;
@@ -91,7 +74,5 @@ enum rp_kind	 rp_parse(const char *line, size_t len, struct rp_decision *);
  */
 size_t		 rp_canon(char *dst, const struct rp_span *s, bool lower);
 size_t		 rp_domain(char *dst, const struct rp_span *from);
-const char	*rp_action_name(enum rp_action);
-const char	*rp_reason_name(enum rp_reason);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "lib/json.h"
 
 static const char *const state_names[TS_N] = {
 	"TLS", "weak TLS", "plaintext", "unknown"
@@ -177,14 +178,14 @@ text_actions(const struct report *r, FILE *out, int nw)
 	int a, rs;
 
 	fprintf(out, "\nDecisions by action and reason\n");
-	for (a = 0; a < RP_NACTIONS; a++)
-		for (rs = 0; rs < RP_NREASONS; rs++) {
+	for (a = 0; a < ACTION_COUNT; a++)
+		for (rs = 0; rs < REASON_COUNT; rs++) {
 			if (r->actions[a][rs] == 0)
 				continue;
 			snprintf(label, sizeof(label), "%-12s %s",
-			    rp_action_name((enum rp_action)a),
-			    rs == RP_R_NONE ? "-" :
-			    rp_reason_name((enum rp_reason)rs));
+			    action_name((enum action)a),
+			    rs == REASON_NONE ? "-" :
+			    reason_name((enum reason)rs));
 			text_row(out, label, 33, r->actions[a][rs], nw);
 		}
 	if (r->decisions == 0)
@@ -214,30 +215,13 @@ report_print_text(const struct report *r, FILE *out)
 }
 
 static void
-json_str(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	putc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			putc(*p, out);
-	}
-	putc('"', out);
-}
-
-static void
 json_where(FILE *out, const char *name, const struct rwhere *w)
 {
 	fprintf(out, ", \"%s\": {\"file\": ", name);
-	json_str(out, w->file);
+	json_string(out, w->file);
 	fprintf(out, ", \"line\": %llu, \"time\": ", w->line);
 	if (w->ts[0] != '\0')
-		json_str(out, w->ts);
+		json_string(out, w->ts);
 	else
 		fprintf(out, "null");
 	putc('}', out);
@@ -256,7 +240,7 @@ json_group(FILE *out, const char *name, const char *what,
 	fprintf(out, "    \"%s\": [", name);
 	for (i = 0; i < n; i++) {
 		fprintf(out, "%s\n      {\"%s\": ", i > 0 ? "," : "", what);
-		json_str(out, v[i]->key);
+		json_string(out, v[i]->key);
 		fprintf(out, ", \"count\": %llu", v[i]->count);
 		for (c = 0; c < RC_N; c++)
 			fprintf(out, ", \"%s\": %llu", col_keys[c],
@@ -281,7 +265,7 @@ json_versions(const struct report *r, FILE *out)
 	fprintf(out, "  \"tls_versions\": [");
 	for (i = 0; i < n; i++) {
 		fprintf(out, "%s\n    {\"version\": ", i > 0 ? "," : "");
-		json_str(out, v[i]->key);
+		json_string(out, v[i]->key);
 		fprintf(out, ", \"count\": %llu}", v[i]->count);
 	}
 	fprintf(out, "%s],\n", n > 0 ? "\n  " : "");
@@ -296,18 +280,18 @@ json_actions(const struct report *r, FILE *out)
 	bool first = true;
 
 	fprintf(out, "  \"actions\": [");
-	for (a = 0; a < RP_NACTIONS; a++)
-		for (rs = 0; rs < RP_NREASONS; rs++) {
+	for (a = 0; a < ACTION_COUNT; a++)
+		for (rs = 0; rs < REASON_COUNT; rs++) {
 			if (r->actions[a][rs] == 0)
 				continue;
 			fprintf(out, "%s\n    {\"action\": \"%s\", "
 			    "\"reason\": ", first ? "" : ",",
-			    rp_action_name((enum rp_action)a));
-			if (rs == RP_R_NONE)
+			    action_name((enum action)a));
+			if (rs == REASON_NONE)
 				fprintf(out, "null");
 			else
-				json_str(out,
-				    rp_reason_name((enum rp_reason)rs));
+				json_string(out,
+				    reason_name((enum reason)rs));
 			fprintf(out, ", \"count\": %llu}", r->actions[a][rs]);
 			first = false;
 		}

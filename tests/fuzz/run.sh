@@ -36,7 +36,9 @@ echo "1..$#"
 
 sources() {
 	case $1 in
-	policy)   echo "$src/core/policy.c" ;;
+	policy)   echo "$src/core/policy.c" "$src"/lib/decision.c \
+	    "$src"/lib/dnsname.c "$src"/lib/errfmt.c "$src"/lib/fileread.c \
+	    "$src"/lib/strv.c ;;
 	config)   echo "$src"/core/*.c "$src"/lib/*.c ;;
 	netlist)  echo "$src/lib/netlist.c" ;;
 	escape)   echo "$src/lib/escape.c" ;;

@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 require_miltertest
-echo "1..12"
+echo "1..17"
 
 conf="$work/m.conf"
 write_conf() {	# write_conf MODE
@@ -49,6 +49,35 @@ check "broken config: 'keeping the configuration in force' logged" \
     wait_for 1 "keeping the configuration in force" "$work/daemon.log"
 check "broken config: daemon still alive" kill -0 "$daemon_pid"
 check "broken config: old verdict (reject) still in force" \
+    test "$(verdict)" = reject
+
+# Regression ("World-writable policy file accepted"): a policy_file sets
+# the mode as the configuration does, so one that others can write is
+# refused the same way: by -n, and by a reload, which keeps the old one.
+policy="$work/policy.txt"
+printf 'version: STSv1\nmode: testing\nmx: mx.example.org\nmax_age: 1\n' \
+    > "$policy"
+chmod 0666 "$policy"
+printf 'mode = "enforce"\nexempt_networks = {}\npolicy_file = "%s"\n' \
+    "$policy" > "$conf"
+out=$("$MTASTS_MILTER" -n -c "$conf" 2>&1)
+rc=$?
+check "-n refuses a world-writable policy_file (exit $rc)" test "$rc" -eq 1
+case $out in
+*"$conf:3: policy_file: $policy:0: file is writable by others"*)
+	ok "-n says FILE: file is writable by others" ;;
+*)	not_ok "-n says FILE: file is writable by others"
+	echo "$out" | diag ;;
+esac
+base=$(grep -c "keeping the configuration in force" "$work/daemon.log")
+kill -HUP "$daemon_pid"
+check "world-writable policy_file: reload refused with FILE: message" \
+    wait_for $((base + 1)) "keeping the configuration in force" \
+    "$work/daemon.log"
+check "world-writable policy_file: the log says FILE: why" \
+    grep -q "policy_file: $policy:0: file is writable by others" \
+    "$work/daemon.log"
+check "world-writable policy_file: old verdict (reject) still in force" \
     test "$(verdict)" = reject
 
 # 200 reloads, alternating modes, while 4 clients send traffic.

@@ -1008,6 +1008,47 @@ START_TEST(load_file_refused)
 }
 END_TEST
 
+/*
+ * Regression ("World-writable policy file accepted"): a policy_file sets
+ * the mode just as the configuration does, so one that others can write
+ * is refused the same way, global or in a domain block.
+ */
+START_TEST(policy_file_writable_by_others_refused)
+{
+	static const char policy[] = "version: STSv1\nmode: enforce\n"
+	    "mx: mx.example.org\nmax_age: 86400\n";
+	char dir[4096], path[4200], text[8600], want[4300];
+	struct conf *c;
+
+	unit_tmpdir(dir, sizeof(dir));
+	(void)snprintf(path, sizeof(path), "%s/p.txt", dir);
+	(void)snprintf(want, sizeof(want), "policy_file: %s:0: file is "
+	    "writable by others", path);
+	unit_write_file(path, policy, sizeof(policy) - 1, 0646);
+	(void)snprintf(text, sizeof(text), "mode = \"testing\"\n"
+	    "policy_file = \"%s\"\n", path);
+	ck_assert_ptr_null(conf_load_buffer(text, NAME, &errs));
+	ck_assert_msg(has_error(NAME, 2, want), "%s", errs.text != NULL ?
+	    errs.text : "(accepted)");
+	conf_errors_free(&errs);
+	(void)snprintf(text, sizeof(text), "domain \"example.org\" {\n"
+	    "  policy_file = \"%s\"\n}\n", path);
+	ck_assert_ptr_null(conf_load_buffer(text, NAME, &errs));
+	ck_assert_msg(has_error(NAME, 2, want), "%s", errs.text != NULL ?
+	    errs.text : "(accepted)");
+	conf_errors_free(&errs);
+
+	ck_assert_int_eq(chmod(path, 0664), 0);	/* group-writable is fine */
+	c = conf_load_buffer(text, NAME, &errs);
+	ck_assert_msg(c != NULL, "%s", errs.text != NULL ? errs.text : "");
+	ck_assert_int_eq(c->domains[0].mode, STS_MODE_ENFORCE);
+	conf_unref(c);
+	conf_errors_free(&errs);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(errors_free_resets)
 {
 	ck_assert_ptr_null(load("mode = \"x\"\n"));
@@ -1150,6 +1191,7 @@ conf_suite(void)
 	tcase_add_test(tc, load_file_valid);
 	tcase_add_test(tc, load_file_errors_name_the_file);
 	tcase_add_test(tc, load_file_refused);
+	tcase_add_test(tc, policy_file_writable_by_others_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("snapshots");

@@ -49,8 +49,8 @@ START_TEST(parse_prefixes)
 	ck_assert_int_eq(parse(PFX REJ "client=a[192.0.2.1] from=<x@b.org>"),
 	    RP_DECISION);
 	ck_assert_str_eq(d.ts, "Nov 24 15:16:43");
-	ck_assert_int_eq(d.action, RP_REJECT);
-	ck_assert_int_eq(d.reason, RP_R_PLAINTEXT);
+	ck_assert_int_eq(d.action, ACTION_REJECT);
+	ck_assert_int_eq(d.reason, REASON_PLAINTEXT);
 	ck_assert_str_eq(canon(&d.client), "a[192.0.2.1]");
 	ck_assert_str_eq(domain(), "b.org");
 	ck_assert_int_eq(parse("Nov  4 01:02:03 mx mtasts-milter: " REJ),
@@ -68,6 +68,54 @@ START_TEST(parse_prefixes)
 	ck_assert_int_eq(parse(REJ), RP_DECISION);
 	ck_assert_str_eq(canon(&d.client), "-");
 	ck_assert_str_eq(domain(), "-");
+}
+END_TEST
+
+/*
+ * The -r parser reads every action, reason and mode the milter can log
+ * (one vocabulary, lib/decision.h): a reason added to the engine must not
+ * turn into a "malformed" line.  Each pair the engine gives (accept alone,
+ * reject and would-reject with a TLS reason, exempt with an exemption
+ * reason) is written as the callbacks write it and parsed back.
+ */
+START_TEST(decision_vocabulary_round_trips)
+{
+	char line[256];
+	const char *tls;
+	int a, r, m;
+
+	for (a = 0; a < ACTION_COUNT; a++)
+		ck_assert_int_eq(action_lookup(action_name((enum action)a),
+		    strlen(action_name((enum action)a))), a);
+	ck_assert_int_eq(action_lookup("per-rcpt", 8), -1);	/* not logged */
+	for (r = 1; r < REASON_COUNT; r++)
+		ck_assert_int_eq(reason_lookup(reason_name((enum reason)r),
+		    strlen(reason_name((enum reason)r))), r);
+	ck_assert_int_eq(reason_lookup("", 0), -1);
+	for (m = 0; m < STS_MODE_COUNT; m++)
+		ck_assert_int_eq(sts_mode_lookup(sts_mode_name((enum sts_mode)m),
+		    strlen(sts_mode_name((enum sts_mode)m))), m);
+
+	for (a = 0; a < ACTION_COUNT; a++)
+		for (r = 0; r < REASON_COUNT; r++) {
+			if ((a == ACTION_ACCEPT) != (r == REASON_NONE) ||
+			    (a == ACTION_EXEMPT) != (r >= REASON_NETWORK))
+				continue;
+			tls = r == REASON_WEAK_TLS || a == ACTION_ACCEPT ?
+			    "TLSv1.2" : "none";
+			for (m = 0; m < STS_MODE_COUNT; m++) {
+				(void)snprintf(line, sizeof(line), "Q1: "
+				    "action=%s%s%s mode=%s stage=rcpt tls=%s",
+				    action_name((enum action)a),
+				    r != REASON_NONE ? " reason=" : "",
+				    reason_name((enum reason)r),
+				    sts_mode_name((enum sts_mode)m), tls);
+				ck_assert_msg(parse(line) == RP_DECISION,
+				    "not a decision: %s", line);
+				ck_assert_int_eq(d.action, a);
+				ck_assert_int_eq(d.reason, r);
+			}
+		}
 }
 END_TEST
 
@@ -90,8 +138,8 @@ START_TEST(parse_fields)
 	ck_assert_int_eq(parse(PFX "4X: action=accept stage=mail "
 	    "tls=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256 "
 	    "requiretls=yes"), RP_DECISION);
-	ck_assert_int_eq(d.action, RP_ACCEPT);
-	ck_assert_int_eq(d.reason, RP_R_NONE);
+	ck_assert_int_eq(d.action, ACTION_ACCEPT);
+	ck_assert_int_eq(d.reason, REASON_NONE);
 	ck_assert_uint_eq(d.tls.len, 7);
 	/* SPEC section 6 order, without tls= */
 	ck_assert_int_eq(parse("4X: action=reject reason=plaintext "
@@ -100,10 +148,10 @@ START_TEST(parse_fields)
 	ck_assert_int_eq(parse("Q: action=would-reject reason=weak-tls "
 	    "tls=TLSv1 bits=128 mode=testing stage=rcpt "
 	    "rcpt=<b@example.org> client=x"), RP_DECISION);
-	ck_assert_int_eq(d.action, RP_WOULD_REJECT);
+	ck_assert_int_eq(d.action, ACTION_WOULD_REJECT);
 	ck_assert_int_eq(parse("Q: action=exempt reason=auth tls=none"),
 	    RP_DECISION);
-	ck_assert_int_eq(d.reason, RP_R_AUTH);
+	ck_assert_int_eq(d.reason, REASON_AUTH);
 	ck_assert_int_eq(parse(REJ "helo=\"a b=c\\\"\" x-new=1 "
 	    "truncated=yes"), RP_DECISION);
 }
@@ -382,6 +430,7 @@ report_suite(void)
 
 	tcase_add_test(tc, parse_prefixes);
 	tcase_add_test(tc, parse_other);
+	tcase_add_test(tc, decision_vocabulary_round_trips);
 	tcase_add_test(tc, parse_fields);
 	tcase_add_test(tc, parse_malformed);
 	tcase_add_test(tc, parse_nul_and_length);
