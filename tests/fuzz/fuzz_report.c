@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/decision.h"
 #include "report/report_parse.h"
 
 #include "fuzz.h"
@@ -71,11 +72,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > RP_LINE_MAX)
 		CHECK(k == RP_MALFORMED);
 	if (k == RP_DECISION) {
-		CHECK((unsigned)d.action < RP_NACTIONS);
-		CHECK((unsigned)d.reason < RP_NREASONS);
+		CHECK((unsigned)d.action < ACTION_COUNT);
+		CHECK((unsigned)d.reason < REASON_COUNT);
 		CHECK(memchr(d.ts, '\0', sizeof(d.ts)) != NULL);
-		CHECK(strcmp(rp_action_name(d.action), "?") != 0);
-		CHECK(strcmp(rp_reason_name(d.reason), "?") != 0);
+		CHECK(strcmp(action_name(d.action), "unknown") != 0);
+		CHECK(strcmp(reason_name(d.reason), "unknown") != 0);
 		check_span(&d.tls, line, size);
 		check_span(&d.stage, line, size);
 		check_span(&d.client, line, size);

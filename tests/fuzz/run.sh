@@ -43,8 +43,9 @@ sources() {
 	netlist)  echo "$src/lib/netlist.c" ;;
 	escape)   echo "$src/lib/escape.c" ;;
 	received) echo "$src/daemon/received.c" ;;
-	report)   echo "$src/report/report_parse.c" ;;
-	dnsrecord) echo "$src/core/dnsrecord.c $src/core/policy.c" ;;
+	report)   echo "$src/report/report_parse.c" "$src"/lib/*.c ;;
+	dnsrecord) echo "$src/core/dnsrecord.c $src/core/policy.c" \
+	    "$src"/lib/*.c ;;
 	http)     echo "$src/net/http_parse.c" ;;
 	esac
 }
