@@ -349,8 +349,7 @@ END_TEST
 
 START_TEST(table_colliding_names)
 {
-	unsigned char blocks[COLL_STAGES][COLL_BLOCKS][3];
-	unsigned char key[COLL_STAGES * 3];
+	unsigned char blocks[COLL_STAGES][COLL_BLOCKS][3], *keys, *key;
 	uint32_t inv = prime_inverse(), s, t;
 	struct rtab t_;
 	struct rentry *e;
@@ -365,33 +364,44 @@ START_TEST(table_colliding_names)
 			;
 		s = t;
 	}
-	rtab_init(&t_);
-	start = clock();
+	keys = malloc((size_t)NCOLL * COLL_STAGES * 3);
+	ck_assert_ptr_nonnull(keys);
 	for (i = 0; i < NCOLL; i++) {
+		key = keys + i * COLL_STAGES * 3;
 		for (stage = 0, k = (unsigned int)i; stage < COLL_STAGES;
 		    stage++, k /= COLL_BLOCKS)
 			memcpy(key + 3 * stage, blocks[stage][k % COLL_BLOCKS],
 			    3);
 		/* The attack works: every name has the same old hash slot. */
-		ck_assert_uint_eq(fnv1a(key, sizeof(key)) & COLL_MASK, s);
-		e = rtab_get(&t_, (const char *)key, sizeof(key));
+		ck_assert_uint_eq(fnv1a(key, COLL_STAGES * 3) & COLL_MASK, s);
+	}
+	rtab_init(&t_);
+	start = clock();
+	for (i = 0; i < NCOLL; i++) {
+		e = rtab_get(&t_, (const char *)keys + i * COLL_STAGES * 3,
+		    COLL_STAGES * 3);
 		ck_assert_ptr_nonnull(e);
 		e->count++;
 	}
 	secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+	free(keys);
 	ck_assert_uint_eq(t_.n, NCOLL);
 	ck_assert_uint_le(t_.cap, 1u << COLL_BITS);
-	/* Old code: one run of NCOLL occupied slots and minutes of CPU. */
+	/*
+	 * The old table held one run of NCOLL occupied slots and took a
+	 * minute of CPU (about NCOLL^2 / 2 key comparisons); now it takes
+	 * well under a second, and under valgrind a few seconds.
+	 */
 	for (i = 0, run = 0; i < 2 * t_.cap; i++) {
 		j = i % t_.cap;
 		run = t_.slots[j] != NULL ? run + 1 : 0;
 		if (run > longest)
 			longest = run;
 	}
-	ck_assert_msg(longest < 1000, "a run of %zu occupied slots", longest);
-	ck_assert_msg(secs < 5.0, "%d colliding names took %.1f s of CPU",
-	    NCOLL, secs);
 	rtab_free(&t_);
+	ck_assert_msg(longest < 1000, "a run of %zu occupied slots", longest);
+	ck_assert_msg(secs < 20.0, "%d colliding names took %.1f s of CPU",
+	    NCOLL, secs);
 }
 END_TEST
 
