@@ -260,7 +260,8 @@ START_TEST(every_allocation_failure_is_a_load_error)
 	}
 	remove_conf();
 #else
-	fprintf(stderr, "# skipped: no glibc malloc replacement here\n");
+	fprintf(stderr, "# skipped: malloc cannot be replaced here "
+	    "(sanitizer, or not glibc)\n");
 #endif
 }
 END_TEST
