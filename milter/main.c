@@ -5,6 +5,9 @@
  *	mtasts-milter -r [-j] [LOGFILE...]
  *	mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]
  *
+ * -r, -C and -n select a mode and exclude each other; -j needs -r or -C.
+ * A bad combination exits 2 with one line saying why.
+ *
  * Start-up order matters: the configuration is loaded and checked first
  * (refuse to start on any error), the socket is opened as root, the
  * process detaches, writes its pidfile, drops privileges, blocks its
@@ -41,6 +44,7 @@ struct options {
 	const char	*socket;
 	const char	*level;
 	bool		 foreground;
+	char		 mode;		/* 'r', 'C', 'n' or 0 (the daemon) */
 	bool		 check_config;
 	bool		 report;
 	bool		 json;
@@ -73,6 +77,27 @@ print_version(void)
 	exit(0);
 }
 
+static void __attribute__((noreturn))
+usage_error(const char *why)
+{
+	fprintf(stderr, "mtasts-milter: %s\n", why);
+	exit(2);
+}
+
+/* -r, -C and -n each say what this run does: one of them at most. */
+static void
+set_mode(struct options *o, char mode)
+{
+	char why[64];
+
+	if (o->mode != '\0' && o->mode != mode) {
+		(void)snprintf(why, sizeof(why), "-%c and -%c cannot be "
+		    "combined", o->mode, mode);
+		usage_error(why);
+	}
+	o->mode = mode;
+}
+
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -93,6 +118,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->foreground = true;
 			break;
 		case 'n':
+			set_mode(o, 'n');
 			o->check_config = true;
 			break;
 		case 'd':
@@ -107,12 +133,14 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'V':
 			print_version();
 		case 'r':
+			set_mode(o, 'r');
 			o->report = true;
 			break;
 		case 'j':
 			o->json = true;
 			break;
 		case 'C':
+			set_mode(o, 'C');
 			if (o->ndomains == MAX_CHECK_DOMAINS)
 				usage();
 			o->domains[o->ndomains++] = optarg;
@@ -121,6 +149,8 @@ parse_options(int argc, char **argv, struct options *o)
 			usage();
 		}
 	}
+	if (o->json && o->mode != 'r' && o->mode != 'C')
+		usage_error("-j needs -r or -C");
 	if (!o->report && optind != argc)
 		usage();
 }

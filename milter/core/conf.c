@@ -112,12 +112,14 @@ parse_text(struct load_ctx *ctx, const char *text)
 	const struct conf_scan_entry *e;
 	cfg_t *cfg;
 	size_t a, b;
+	int dup;
 
-	if (conf_scan(text, &ctx->scan) != 0) {
+	if (conf_scan(text, &ctx->scan) != 0 ||
+	    (dup = conf_scan_duplicate(&ctx->scan, &a, &b)) == -1) {
 		load_error(ctx, 0, "out of memory");
 		return NULL;
 	}
-	if (conf_scan_duplicate(&ctx->scan, &a, &b) == 0) {
+	if (dup == 0) {
 		e = &ctx->scan.entries[b];
 		if (strcmp(e->key, CONF_SCAN_SECTION) == 0)
 			load_error(ctx, e->line, "domain \"%s\" is defined "

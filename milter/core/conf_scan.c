@@ -223,10 +223,12 @@ conf_scan_duplicate(const struct conf_scan *cs, size_t *first, size_t *second)
 {
 	const struct conf_scan_entry **v;
 	size_t i;
-	int rc = -1;
+	int rc = 1;
 
-	if (cs->count < 2 || (v = calloc(cs->count,
-	    sizeof(const struct conf_scan_entry *))) == NULL)
+	if (cs->count < 2)
+		return 1;
+	if ((v = calloc(cs->count, sizeof(const struct conf_scan_entry *))) ==
+	    NULL)
 		return -1;
 	for (i = 0; i < cs->count; i++)
 		v[i] = &cs->entries[i];

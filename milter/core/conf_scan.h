@@ -7,7 +7,8 @@
  * the line where a titled block opens; conf_scan_duplicate() names a key
  * assigned twice in one section.  Lines are 1-based; 0 means not found.
  *
- * Failure modes: conf_scan() returns -1 only when out of memory.
+ * Failure modes: conf_scan() and conf_scan_duplicate() return -1 only
+ * when out of memory.
  */
 #ifndef MTASTS_CONF_SCAN_H
 #define MTASTS_CONF_SCAN_H
@@ -35,7 +36,8 @@ int	conf_scan_line(const struct conf_scan *, const char *section,
 int	conf_scan_section_line(const struct conf_scan *, const char *section);
 /*
  * A key assigned twice in one section, or a block title used twice
- * (key CONF_SCAN_SECTION): 0 and the two entries, else -1.
+ * (key CONF_SCAN_SECTION): 0 and the two entries; 1 when there is none;
+ * -1 when out of memory.
  */
 int	conf_scan_duplicate(const struct conf_scan *, size_t *first,
 	    size_t *second);

@@ -4,7 +4,8 @@
  * Each key has one small check; a failed check reports "FILE:LINE: key:
  * problem" and the load fails.  Reply texts are checked against what
  * smfi_setreply() accepts (no CR/LF, at most 980 bytes with the codes) and
- * '%' is doubled because Sendmail drops a reply with a lone '%'.
+ * '%' is doubled because Sendmail drops a reply with a lone '%'.  An
+ * allocation failure fails the load ("out of memory"); nothing here exits.
  */
 #include <ctype.h>
 #include <pwd.h>
@@ -26,6 +27,12 @@
 #define REPLY_MAX	980	/* libmilter's MAXREPLYLEN */
 
 static const char	*socket_override;	/* -p, set once at start */
+/*
+ * An allocation failed in this thread's conf_build(): the load fails with
+ * "out of memory" (never fatal(): a SIGHUP reload must keep the old
+ * configuration).  The value that could not be allocated is left NULL.
+ */
+static _Thread_local bool	 build_oom;
 
 void
 conf_set_socket_override(const char *socket)
@@ -45,8 +52,10 @@ load_error(struct load_ctx *ctx, int line, const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	need = strlen(ctx->name) + strlen(msg) + 16;
-	if ((n = realloc(e->text, e->len + need)) == NULL)
+	if ((n = realloc(e->text, e->len + need)) == NULL) {
+		e->count++;	/* the message is lost, not the failure */
 		return;
+	}
 	e->text = n;
 	e->len += (size_t)snprintf(e->text + e->len, need, "%s:%d: %s\n",
 	    ctx->name, line, msg);
@@ -65,7 +74,7 @@ dup_str(const char *s)
 	char *d = strdup(s != NULL ? s : "");
 
 	if (d == NULL)
-		fatalx("out of memory");
+		build_oom = true;
 	return d;
 }
 
@@ -83,10 +92,13 @@ conf_warn(struct conf *c, const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if ((n = reallocarray(c->warnings, c->nwarnings + 1, sizeof(*n))) ==
-	    NULL)
-		fatalx("out of memory");
+	    NULL) {
+		build_oom = true;
+		return;
+	}
 	c->warnings = n;
-	c->warnings[c->nwarnings++] = dup_str(msg);
+	if ((c->warnings[c->nwarnings] = dup_str(msg)) != NULL)
+		c->nwarnings++;
 }
 
 /* A host or domain name, no trailing dot; lower-cased in place. */
@@ -179,8 +191,10 @@ check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
 		load_error(ctx, line, "%s: reply longer than %d characters",
 		    key, REPLY_MAX);
 	r->text = dup_str(text);
-	if ((r->text_milter = malloc(strlen(text) + pct + 1)) == NULL)
-		fatalx("out of memory");
+	if ((r->text_milter = malloc(strlen(text) + pct + 1)) == NULL) {
+		build_oom = true;
+		return;
+	}
 	for (i = 0, o = 0; text[i] != '\0'; i++) {
 		r->text_milter[o++] = text[i];
 		if (text[i] == '%')
@@ -244,8 +258,10 @@ check_networks(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	char err[256];
 	unsigned int i;
 
-	if ((c->exempt_networks = netlist_new()) == NULL)
-		fatalx("out of memory");
+	if ((c->exempt_networks = netlist_new()) == NULL) {
+		build_oom = true;
+		return;
+	}
 	for (i = 0; i < cfg_size(cfg, "exempt_networks"); i++)
 		if (netlist_add(c->exempt_networks,
 		    cfg_getnstr(cfg, "exempt_networks", i), err,
@@ -264,10 +280,14 @@ check_recipients(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 
 	if (n == 0)
 		return;
-	if ((c->exempt_rcpts = calloc(n, sizeof(*c->exempt_rcpts))) == NULL)
-		fatalx("out of memory");
+	if ((c->exempt_rcpts = calloc(n, sizeof(*c->exempt_rcpts))) == NULL) {
+		build_oom = true;
+		return;
+	}
 	for (i = 0; i < n; i++) {
-		s = dup_str(cfg_getnstr(cfg, "exempt_recipients", i));
+		if ((s = dup_str(cfg_getnstr(cfg, "exempt_recipients", i))) ==
+		    NULL)
+			return;
 		r = &c->exempt_rcpts[c->nexempt_rcpts++];
 		if ((at = strrchr(s, '@')) != NULL) {
 			*at = '\0';
@@ -298,7 +318,7 @@ check_domain(struct load_ctx *ctx, struct conf *c, cfg_t *sec,
 	d->subdomains = title[0] == '.';
 	name = dup_str(title + (d->subdomains ? 1 : 0));
 	d->name = name;
-	if (!valid_domain_name(name))
+	if (name != NULL && !valid_domain_name(name))
 		load_error(ctx, d->line, "domain \"%s\": not a domain name",
 		    title);
 	mode = cfg_getstr(sec, "mode");
@@ -330,12 +350,16 @@ check_domains(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 
 	if (n == 0)
 		return;
-	if ((c->domains = calloc(n, sizeof(*c->domains))) == NULL)
-		fatalx("out of memory");
+	if ((c->domains = calloc(n, sizeof(*c->domains))) == NULL) {
+		build_oom = true;
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		check_domain(ctx, c, cfg_getnsec(cfg, "domain", i),
 		    &c->domains[i]);
 		c->ndomains++;
+		if (build_oom)
+			return;
 		for (j = 0; j < i; j++)
 			if (c->domains[j].subdomains ==
 			    c->domains[i].subdomains &&
@@ -431,7 +455,7 @@ check_daemon_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 
 	c->socket = dup_str(socket_override != NULL ? socket_override :
 	    cfg_getstr(cfg, "socket"));
-	if (!valid_socket(c->socket))
+	if (c->socket != NULL && !valid_socket(c->socket))
 		load_error(ctx, key_line(ctx, NULL, "socket"), "socket: \"%s\" "
 		    "must be unix:/path, inet:PORT@HOST or inet6:PORT@HOST",
 		    c->socket);
@@ -444,8 +468,8 @@ check_daemon_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	c->stats_file = check_path(ctx, cfg, "stats_file");
 	c->stats_interval = check_range(ctx, cfg, "stats_interval", 1, 86400);
 	c->syslog_facility_name = dup_str(cfg_getstr(cfg, "syslog_facility"));
-	if ((c->syslog_facility = log_facility_parse(c->syslog_facility_name))
-	    == -1)
+	if (c->syslog_facility_name != NULL && (c->syslog_facility =
+	    log_facility_parse(c->syslog_facility_name)) == -1)
 		load_error(ctx, key_line(ctx, NULL, "syslog_facility"),
 		    "syslog_facility: unknown facility \"%s\"",
 		    c->syslog_facility_name);
@@ -485,8 +509,11 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	struct conf *c;
 	const char *v;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatalx("out of memory");
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		load_error(ctx, 0, "out of memory");
+		return NULL;
+	}
+	build_oom = false;
 	atomic_init(&c->refs, 1);
 	c->path = dup_str(ctx->name);
 	check_daemon_keys(ctx, cfg, c);
@@ -502,7 +529,8 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	}
 	v = cfg_getstr(cfg, "hostname");
 	c->hostname = dup_str(v);
-	if (v[0] != '\0' && !valid_domain_name(c->hostname))
+	if (v[0] != '\0' && c->hostname != NULL &&
+	    !valid_domain_name(c->hostname))
 		load_error(ctx, key_line(ctx, NULL, "hostname"), "hostname: "
 		    "\"%s\" is not a host name", v);
 	check_reply(ctx, cfg, "reject", &c->reject);
@@ -513,8 +541,10 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	c->requiretls = cfg_getbool(cfg, "requiretls");
 	check_reply(ctx, cfg, "requiretls", &c->requiretls_reply);
 	check_domains(ctx, cfg, c);
-	if (ctx->errs->count == 0)
+	if (ctx->errs->count == 0 && !build_oom)
 		check_hostnames(c);
+	if (build_oom)
+		load_error(ctx, 0, "out of memory");
 	return c;
 }
 

@@ -6,7 +6,9 @@
  * is plaintext, an unknown version is below any configured minimum, and
  * unparsable {cipher_bits} are zero bits.  Exemptions need a positive
  * match.  So no missing macro can turn a plaintext session into an
- * accepted one in enforce mode.
+ * accepted one in enforce mode.  A recipient the engine cannot judge
+ * whole (unparsable, or a part longer than its buffers) gets the
+ * strictest configured mode; domain names are never truncated.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -229,14 +231,18 @@ engine_recipient_exempt(const struct conf *c, const char *rcpt)
 	return false;
 }
 
-/* "a.b.example.org" is under "example.org"; "badexample.org" is not. */
+/*
+ * "a.b.example.org" is under "example.org"; "badexample.org" is not.
+ * Case-insensitive and in place: a copy into a bounded buffer would cut
+ * off the tail that decides (a fail-open on over-long names).
+ */
 static bool
 is_subdomain(const char *domain, const char *parent)
 {
 	size_t dl = strlen(domain), pl = strlen(parent);
 
 	return dl > pl && domain[dl - pl - 1] == '.' &&
-	    strcmp(domain + dl - pl, parent) == 0;
+	    strcasecmp(domain + dl - pl, parent) == 0;
 }
 
 enum sts_mode
@@ -244,20 +250,16 @@ engine_mode_for_domain(const struct conf *c, const char *domain,
     enum mode_source *src, const struct domain_rule **rule)
 {
 	const struct domain_rule *best = NULL, *d;
-	char lower[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(lower) - 1 && domain[i] != '\0'; i++)
-		lower[i] = (char)tolower((unsigned char)domain[i]);
-	lower[i] = '\0';
 	/* An exact block wins over a subdomain block; the longest wins. */
 	for (i = 0; i < c->ndomains; i++) {
 		d = &c->domains[i];
-		if (!d->subdomains && strcmp(d->name, lower) == 0) {
+		if (!d->subdomains && strcasecmp(d->name, domain) == 0) {
 			best = d;
 			break;
 		}
-		if (d->subdomains && is_subdomain(lower, d->name) &&
+		if (d->subdomains && is_subdomain(domain, d->name) &&
 		    (best == NULL || strlen(d->name) > strlen(best->name)))
 			best = d;
 	}
@@ -295,7 +297,7 @@ engine_judge_rcpt(const struct conf *c, enum tls_state tls, const char *rcpt)
 	if (split_address(rcpt, local, sizeof(local), domain, sizeof(domain)))
 		mode = engine_mode_for_domain(c, domain, NULL, NULL);
 	else
-		mode = strictest_mode(c);	/* unparsable: fail closed */
+		mode = strictest_mode(c);	/* unparsable or too long */
 	switch (mode) {
 	case STS_MODE_ENFORCE:
 		return make_verdict(ACTION_REJECT, why, mode, &c->reject);

@@ -101,7 +101,10 @@ reload(void)
 
 	if ((c = conf_load(config_path, &errs)) == NULL) {
 		stats_count_reload(false);
-		for (line = strtok_r(errs.text, "\n", &save); line != NULL;
+		if (errs.text == NULL)	/* no memory left for the message */
+			log_errorx("reload: %s: out of memory", config_path);
+		for (line = errs.text != NULL ? strtok_r(errs.text, "\n",
+		    &save) : NULL; line != NULL;
 		    line = strtok_r(NULL, "\n", &save))
 			log_errorx("reload: %s", line);
 		log_errorx("reload failed: keeping the configuration in force");

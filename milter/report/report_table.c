@@ -2,7 +2,9 @@
  * report_table.c - a small open-addressing hash table of report counters.
  *
  * hsearch(3) is not used: it is process-global and cannot be freed or
- * grown.  Keys are copied into their entry (one allocation per key).
+ * grown.  Keys are copied into their entry (one allocation per key).  The
+ * hash is keyed with a random key per table: with a fixed hash, a log
+ * full of names chosen to share one slot made linear probing quadratic.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,26 +20,15 @@ rtab_init(struct rtab *t)
 	t->slots = NULL;
 	t->cap = 0;
 	t->n = 0;
-}
-
-static uint64_t
-hash(const char *key, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	siphash_key_random(&t->key);
 }
 
 /* The slot holding key, or the empty slot where it belongs. */
 static size_t
-probe(struct rentry *const *slots, size_t cap, const char *key, size_t len)
+probe(const struct rtab *t, struct rentry *const *slots, size_t cap,
+    const char *key, size_t len)
 {
-	size_t i = (size_t)hash(key, len) & (cap - 1);
+	size_t i = (size_t)siphash13(&t->key, key, len) & (cap - 1);
 
 	while (slots[i] != NULL && (slots[i]->keylen != len ||
 	    memcmp(slots[i]->key, key, len) != 0))
@@ -56,7 +47,7 @@ grow(struct rtab *t)
 		return -1;
 	for (i = 0; i < t->cap; i++)
 		if (t->slots[i] != NULL)
-			slots[probe(slots, cap, t->slots[i]->key,
+			slots[probe(t, slots, cap, t->slots[i]->key,
 			    t->slots[i]->keylen)] = t->slots[i];
 	free(t->slots);
 	t->slots = slots;
@@ -71,7 +62,7 @@ rtab_get(struct rtab *t, const char *key, size_t keylen)
 	size_t i;
 
 	if (t->cap > 0) {
-		i = probe(t->slots, t->cap, key, keylen);
+		i = probe(t, t->slots, t->cap, key, keylen);
 		if (t->slots[i] != NULL)
 			return t->slots[i];
 	}
@@ -84,7 +75,7 @@ rtab_get(struct rtab *t, const char *key, size_t keylen)
 	memcpy(e->key, key, keylen);
 	e->key[keylen] = '\0';
 	e->keylen = keylen;
-	t->slots[probe(t->slots, t->cap, key, keylen)] = e;
+	t->slots[probe(t, t->slots, t->cap, key, keylen)] = e;
 	t->n++;
 	return e;
 }

@@ -3,9 +3,11 @@
  * report (one table per grouping: client, sender domain, TLS version).
  *
  * Interface:
+ *	rtab_init() prepares an empty table with its own random SipHash key
+ *	(getrandom(2)), so no log can be crafted to make its names collide.
  *	rtab_get() finds or adds the entry for a key (an open-addressing
- *	hash table, FNV-1a, linear probing, grown at half load); the caller
- *	updates its counters.  rtab_sorted() returns the entries sorted by
+ *	hash table, keyed SipHash-1-3, linear probing, grown at half load);
+ *	the caller updates its counters.  rtab_sorted() returns the entries sorted by
  *	count (descending), ties by key (byte order); free the array with
  *	free(), not the entries.  rtab_free() releases everything.
  *
@@ -19,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "lib/siphash.h"
 #include "report/report_parse.h"
 
 #define RTAB_MAX_KEYS	(1u << 20)
@@ -52,6 +55,7 @@ struct rtab {
 	struct rentry	**slots;
 	size_t		  cap;		/* a power of two, or 0 */
 	size_t		  n;
+	struct siphash_key key;		/* per table, random */
 };
 
 void		  rtab_init(struct rtab *);

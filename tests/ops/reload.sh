@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 require_miltertest
-echo "1..17"
+echo "1..22"
 
 conf="$work/m.conf"
 write_conf() {	# write_conf MODE
@@ -115,3 +115,43 @@ else
 	    test $((rss_after - rss_before)) -lt 2048
 fi
 check "daemon stops within 2 s" stop_daemon
+
+# Out of memory while building a reloaded configuration: the load fails,
+# the daemon lives on with the old one.  An LD_PRELOAD shim fails
+# calloc(97, ...), which only the 97 domain blocks below ask for.
+shim=$work/failcalloc.so
+skip=
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	skip="sanitizer build"
+elif ! ${CC:-cc} -shared -fPIC -o "$shim" "$here/failcalloc.c" \
+    >"$work/shim.cc" 2>&1; then
+	skip="cannot build the LD_PRELOAD shim"
+fi
+if [ -z "$skip" ]; then
+	write_conf enforce
+	: >"$work/daemon.log"
+	LD_PRELOAD=$shim MTASTS_FAIL_CALLOC_NMEMB=97 start_daemon "$conf"
+	{
+		echo 'mode = "testing"'
+		echo 'exempt_networks = {}'
+		for i in $(seq 97); do
+			echo "domain \"d$i.example\" { mode = \"testing\" }"
+		done
+	} >"$conf"
+	kill -HUP "$daemon_pid"
+	check "out of memory in a reload: 'out of memory' logged" \
+	    wait_for 1 "reload: $conf:0: out of memory" "$work/daemon.log"
+	check "out of memory in a reload: old configuration kept" \
+	    wait_for 1 "keeping the configuration in force" "$work/daemon.log"
+	check "out of memory in a reload: daemon still alive" \
+	    kill -0 "$daemon_pid"
+	check "out of memory in a reload: old verdict (reject) in force" \
+	    test "$(verdict)" = reject
+	grep -q 'reload: .*out of memory' "$work/daemon.log" ||
+	    diag <"$work/daemon.log"
+	check "out of memory in a reload: daemon stops within 2 s" stop_daemon
+else
+	for i in 1 2 3 4 5; do
+		n=$((n + 1)); echo "ok $n - out of memory in a reload # SKIP $skip"
+	done
+fi

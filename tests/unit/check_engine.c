@@ -597,6 +597,46 @@ START_TEST(rcpt_unparsable_fails_closed)
 }
 END_TEST
 
+START_TEST(rcpt_long_domain_fails_closed)
+{
+	/*
+	 * Domains too long to compare in a fixed buffer must not lose their
+	 * tail: x@<300 bytes>.example.org is under ".example.org".
+	 */
+	struct conf *c = load_conf(C_TST "domain \".example.org\" { mode = "
+	    "\"enforce\" }\n");
+	char rcpt[1200], dom[1100];
+	struct verdict v;
+	size_t lens[] = { 243, 300, 480, 600, 1000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(dom, 'a', lens[i]);
+		(void)snprintf(dom + lens[i], sizeof(dom) - lens[i],
+		    ".example.org");
+		ck_assert_int_eq(engine_mode_for_domain(c, dom, NULL, NULL),
+		    STS_MODE_ENFORCE);
+		(void)snprintf(rcpt, sizeof(rcpt), "<x@%s>", dom);
+		v = engine_judge_rcpt(c, TLS_PLAINTEXT, rcpt);
+		ck_assert_msg(v.action == ACTION_REJECT &&
+		    v.mode == STS_MODE_ENFORCE, "domain of %zu bytes: %s",
+		    strlen(dom), action_name(v.action));
+	}
+	conf_unref(c);
+
+	/* A cut-off name must not match a looser block either. */
+	c = load_conf(C_ENF "domain \".example.org\" { mode = \"off\" }\n");
+	memset(dom, 'a', 243);
+	(void)snprintf(dom + 243, sizeof(dom) - 243, ".example.org.evil.net");
+	ck_assert_int_eq(engine_mode_for_domain(c, dom, NULL, NULL),
+	    STS_MODE_ENFORCE);
+	(void)snprintf(rcpt, sizeof(rcpt), "<x@%s>", dom);
+	v = engine_judge_rcpt(c, TLS_PLAINTEXT, rcpt);
+	ck_assert_int_eq(v.action, ACTION_REJECT);
+	conf_unref(c);
+}
+END_TEST
+
 START_TEST(recipient_exempt_without_list)
 {
 	struct conf *c = load_conf(C_ENF);
@@ -868,6 +908,7 @@ engine_suite(void)
 	tcase_add_test(tc, mode_for_domain);
 	tcase_add_test(tc, rcpt_tls_ok_is_accept);
 	tcase_add_test(tc, rcpt_unparsable_fails_closed);
+	tcase_add_test(tc, rcpt_long_domain_fails_closed);
 	tcase_add_test(tc, recipient_exempt_without_list);
 	suite_add_tcase(s, tc);
 

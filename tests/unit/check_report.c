@@ -1,17 +1,22 @@
 /*
  * check_report.c - unit tests of the rollout report (-r): line parsing
- * (report_parse.c), the counter table (report_table.c) and whole runs of
- * report_run() on temporary files, text and JSON.
+ * (report_parse.c), the counter table (report_table.c) and its keyed hash
+ * (lib/siphash.c), also under 100,000 names built to collide, and whole
+ * runs of report_run() on temporary files, text and JSON.
  *
  * Output is TAP (one line per test case); the exit status is non-zero when
  * any case fails.
  */
 #include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lib/siphash.h"
 #include "report/report.h"
 #include "report/report_parse.h"
 #include "report/report_table.h"
@@ -289,6 +294,166 @@ START_TEST(table_grow_sort)
 }
 END_TEST
 
+/*
+ * Names that collide under the old table hash, unseeded FNV-1a: all
+ * NCOLL of them have the same low COLL_BITS bits, so a table of up to
+ * 2^COLL_BITS slots (NCOLL keys need 2^18) puts them all in one slot, and
+ * linear probing turned that into NCOLL^2 / 2 key comparisons.  Because
+ * FNV-1a's low k bits depend only on the low k bits of its state, a 3-byte
+ * block (a, b, c) taking state s to a chosen state t mod 2^k follows by
+ * running the steps backwards: for every b and c, a = prev(prev(prev(t) ^
+ * c) ^ b) ^ s, which is a byte about once in 2^(k-8) tries.  Five stages
+ * of ten blocks each give 10^5 names of 15 bytes.
+ */
+#define COLL_BITS	18
+#define COLL_MASK	((1u << COLL_BITS) - 1)
+#define COLL_STAGES	5
+#define COLL_BLOCKS	10			/* per stage */
+#define NCOLL		100000			/* COLL_BLOCKS^COLL_STAGES */
+#define FNV_PRIME	0x100000001b3ULL
+
+static uint64_t
+fnv1a(const unsigned char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+/* The inverse of FNV_PRIME modulo 2^COLL_BITS (Newton's iteration). */
+static uint32_t
+prime_inverse(void)
+{
+	uint64_t p = FNV_PRIME & COLL_MASK, x = p;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		x = (x * (2 - p * x)) & COLL_MASK;
+	ck_assert_uint_eq((p * x) & COLL_MASK, 1);
+	return (uint32_t)x;
+}
+
+/* COLL_BLOCKS blocks taking state s to t (mod 2^COLL_BITS); false if not. */
+static bool
+find_blocks(uint32_t s, uint32_t t, uint32_t inv,
+    unsigned char blocks[COLL_BLOCKS][3])
+{
+	uint32_t x2, x1, a;
+	unsigned int b, c, found = 0;
+
+	for (c = 0; c < 256 && found < COLL_BLOCKS; c++)
+		for (b = 0; b < 256 && found < COLL_BLOCKS; b++) {
+			x2 = ((uint32_t)((uint64_t)t * inv) & COLL_MASK) ^ c;
+			x1 = ((uint32_t)((uint64_t)x2 * inv) & COLL_MASK) ^ b;
+			a = ((uint32_t)((uint64_t)x1 * inv) & COLL_MASK) ^ s;
+			if (a > 255)
+				continue;
+			blocks[found][0] = (unsigned char)a;
+			blocks[found][1] = (unsigned char)b;
+			blocks[found][2] = (unsigned char)c;
+			found++;
+		}
+	return found == COLL_BLOCKS;
+}
+
+/*
+ * SipHash-1-3 with key 00..0f over the messages 00, 00 01, ... (n bytes):
+ * the values OpenSSL's SIPHASH MAC gives with c-rounds 1, d-rounds 3
+ * (its output bytes read little-endian).
+ */
+START_TEST(siphash13_vectors)
+{
+	static const struct {
+		size_t		len;
+		uint64_t	want;
+	} v[] = {
+		{ 0, 0xabac0158050fc4dcULL }, { 1, 0xc9f49bf37d57ca93ULL },
+		{ 2, 0x82cb9b024dc7d44dULL }, { 7, 0xd3927d989bb11140ULL },
+		{ 8, 0x369095118d299a8eULL }, { 9, 0x25a48eb36c063de4ULL },
+		{ 15, 0xd320d86d2a519956ULL }, { 16, 0xcc4fdd1a7d908b66ULL },
+		{ 63, 0x9d199062b7bbb3a8ULL },
+	};
+	struct siphash_key key = { 0x0706050403020100ULL,
+	    0x0f0e0d0c0b0a0908ULL }, k2;
+	unsigned char msg[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)i;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		ck_assert_msg(siphash13(&key, msg, v[i].len) == v[i].want,
+		    "%zu bytes: %016llx", v[i].len,
+		    (unsigned long long)siphash13(&key, msg, v[i].len));
+	/* Two random keys differ (a fixed key would defeat the point). */
+	siphash_key_random(&key);
+	siphash_key_random(&k2);
+	ck_assert(key.k0 != k2.k0 || key.k1 != k2.k1);
+}
+END_TEST
+
+START_TEST(table_colliding_names)
+{
+	unsigned char blocks[COLL_STAGES][COLL_BLOCKS][3], *keys, *key;
+	uint32_t inv = prime_inverse(), s, t;
+	struct rtab t_;
+	struct rentry *e;
+	size_t i, j, run, longest = 0;
+	unsigned int stage, k;
+	clock_t start;
+	double secs;
+
+	s = (uint32_t)(0xcbf29ce484222325ULL & COLL_MASK);
+	for (stage = 0; stage < COLL_STAGES; stage++) {
+		for (t = 0x15a5a; !find_blocks(s, t, inv, blocks[stage]); t++)
+			;
+		s = t;
+	}
+	keys = malloc((size_t)NCOLL * COLL_STAGES * 3);
+	ck_assert_ptr_nonnull(keys);
+	for (i = 0; i < NCOLL; i++) {
+		key = keys + i * COLL_STAGES * 3;
+		for (stage = 0, k = (unsigned int)i; stage < COLL_STAGES;
+		    stage++, k /= COLL_BLOCKS)
+			memcpy(key + 3 * stage, blocks[stage][k % COLL_BLOCKS],
+			    3);
+		/* The attack works: every name has the same old hash slot. */
+		ck_assert_uint_eq(fnv1a(key, COLL_STAGES * 3) & COLL_MASK, s);
+	}
+	rtab_init(&t_);
+	start = clock();
+	for (i = 0; i < NCOLL; i++) {
+		e = rtab_get(&t_, (const char *)keys + i * COLL_STAGES * 3,
+		    COLL_STAGES * 3);
+		ck_assert_ptr_nonnull(e);
+		e->count++;
+	}
+	secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+	free(keys);
+	ck_assert_uint_eq(t_.n, NCOLL);
+	ck_assert_uint_le(t_.cap, 1u << COLL_BITS);
+	/*
+	 * The old table held one run of NCOLL occupied slots and took a
+	 * minute of CPU (about NCOLL^2 / 2 key comparisons); now it takes
+	 * well under a second, and under valgrind a few seconds.
+	 */
+	for (i = 0, run = 0; i < 2 * t_.cap; i++) {
+		j = i % t_.cap;
+		run = t_.slots[j] != NULL ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	rtab_free(&t_);
+	ck_assert_msg(longest < 1000, "a run of %zu occupied slots", longest);
+	ck_assert_msg(secs < 20.0, "%d colliding names took %.1f s of CPU",
+	    NCOLL, secs);
+}
+END_TEST
+
 /* Runs report_run on one file holding text; returns its output. */
 static char *
 run(const char *text, size_t len, bool json, int *rc)
@@ -441,6 +606,11 @@ report_suite(void)
 	tcase_add_test(tc, run_json);
 	tcase_add_test(tc, run_hostile);
 	tcase_add_test(tc, run_missing);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hash");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, siphash13_vectors);
+	tcase_add_test(tc, table_colliding_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
