@@ -4,6 +4,7 @@
  *	mtasts-milter [-c FILE] [-p SOCKET] [-f] [-n] [-d LEVEL] [-V]
  *	mtasts-milter -r [-j] [LOGFILE...]
  *	mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]
+ *	mtasts-milter -H [-c FILE] [ADDRESS...]
  *
  * Start-up order matters: the configuration is loaded and checked first
  * (refuse to start on any error), the socket is opened as root, the
@@ -27,6 +28,8 @@
 #include "probe/probe.h"
 #include "core/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/downgrade.h"
+#include "history/history_print.h"
 #include "lib/log.h"
 #include "report/report.h"
 #include "daemon/signals.h"
@@ -43,6 +46,7 @@ struct options {
 	bool		 foreground;
 	bool		 check_config;
 	bool		 report;
+	bool		 history;
 	bool		 json;
 	char		*domains[MAX_CHECK_DOMAINS];
 	size_t		 ndomains;
@@ -55,7 +59,8 @@ usage(void)
 	    "usage: mtasts-milter [-c FILE] [-p SOCKET] [-f] [-n] [-d LEVEL] "
 	    "[-V]\n"
 	    "       mtasts-milter -r [-j] [LOGFILE...]\n"
-	    "       mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]\n");
+	    "       mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]\n"
+	    "       mtasts-milter -H [-c FILE] [ADDRESS...]\n");
 	exit(2);
 }
 
@@ -80,7 +85,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((ch = getopt(argc, argv, "c:p:fnd:VrjC:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:p:fnd:VrjC:H")) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -112,6 +117,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'j':
 			o->json = true;
 			break;
+		case 'H':
+			o->history = true;
+			break;
 		case 'C':
 			if (o->ndomains == MAX_CHECK_DOMAINS)
 				usage();
@@ -121,7 +129,7 @@ parse_options(int argc, char **argv, struct options *o)
 			usage();
 		}
 	}
-	if (!o->report && optind != argc)
+	if (!o->report && !o->history && optind != argc)
 		usage();
 }
 
@@ -167,6 +175,28 @@ open_socket(const struct conf *c)
 		fatalx("cannot set permissions of %s", c->socket);
 }
 
+/* -H: the history_db of the configuration, read-only where it can be. */
+static int
+print_history(const struct conf *c, char *const *addrs, size_t n)
+{
+	struct history_config hc;
+	struct history *h;
+	char err[512];
+	int rc;
+
+	downgrade_config(c, &hc);
+	if (hc.redis_timeout_ms < 1000)
+		hc.redis_timeout_ms = 1000;	/* an operator can wait */
+	hc.readonly = true;
+	if ((h = history_open(&hc, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mtasts-milter: %s\n", err);
+		return 1;
+	}
+	rc = history_print(h, addrs, n, stdout);
+	history_close(h);
+	return rc;
+}
+
 static int
 run_daemon(const struct options *o, struct conf *c)
 {
@@ -196,6 +226,7 @@ run_daemon(const struct options *o, struct conf *c)
 	conf_install(c);
 	if (log_start_writer() != 0)
 		fatalx("cannot start the log writer thread");
+	downgrade_start(c);
 	if (signals_start(o->config, o->level != NULL) != 0)
 		fatalx("cannot start the signal thread");
 	log_notice("started: socket %s, global mode %s, %zu domain block(s)",
@@ -220,6 +251,11 @@ main(int argc, char **argv)
 	c = load_or_exit(&o);
 	if (o.ndomains > 0) {
 		rc = probe_domains(c, o.domains, o.ndomains, o.json, stdout);
+		conf_unref(c);
+		return rc;
+	}
+	if (o.history) {
+		rc = print_history(c, argv + optind, (size_t)(argc - optind));
 		conf_unref(c);
 		return rc;
 	}

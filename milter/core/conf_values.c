@@ -137,7 +137,7 @@ valid_xcode(const char *s)
 	return *s == '\0';
 }
 
-static void
+void
 check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
     struct reply *r)
 {
@@ -536,6 +536,7 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	c->requiretls = cfg_getbool(cfg, "requiretls");
 	check_reply(ctx, cfg, "requiretls", &c->requiretls_reply);
 	check_domains(ctx, cfg, c);
+	check_downgrade_keys(ctx, cfg, c);
 	if (ctx->errs->count == 0)
 		check_hostnames(c);
 	return c;
@@ -582,5 +583,8 @@ conf_destroy(struct conf *c)
 	free(c->check_resolver);
 	free(c->check_ca_file);
 	free(c->check_connect);
+	free(c->history_db);
+	free(c->history_key_prefix);
+	free_reply(&c->downgrade_reply);
 	free(c);
 }

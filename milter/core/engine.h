@@ -16,6 +16,9 @@
  *	4. Reject at MAIL FROM only when every recipient would be rejected;
  *	   otherwise each RCPT TO is judged.
  *	5. REQUIRETLS on a session that is not TLS: rejected in every mode.
+ *	6. Downgrade: plaintext from a network the TLS history calls
+ *	   protected, to a recipient whose mode is not enforce, is logged,
+ *	   tempfailed or rejected as the downgrade key says.
  *
  * Failure modes: none; missing facts count as plaintext, so a lost macro
  * can only make the engine stricter, never more lenient.
@@ -39,9 +42,10 @@ enum action {
 	ACTION_REJECT,
 	ACTION_WOULD_REJECT,
 	ACTION_EXEMPT,
+	ACTION_TEMPFAIL,
 	ACTION_PER_RCPT		/* MAIL FROM only: judge each RCPT TO */
 };
-#define ACTION_COUNT	4	/* the loggable ones, ACCEPT..EXEMPT */
+#define ACTION_COUNT	5	/* the loggable ones, ACCEPT..TEMPFAIL */
 
 enum reason {
 	REASON_NONE = 0,
@@ -50,9 +54,10 @@ enum reason {
 	REASON_REQUIRETLS_PLAINTEXT,
 	REASON_NETWORK,
 	REASON_AUTH,
-	REASON_RECIPIENT
+	REASON_RECIPIENT,
+	REASON_DOWNGRADE	/* plaintext from a network that uses TLS */
 };
-#define REASON_COUNT	7
+#define REASON_COUNT	8
 
 /* Raw facts as the MTA gave them; any pointer may be NULL. */
 struct session_facts {
@@ -69,7 +74,7 @@ struct verdict {
 	enum action		 action;
 	enum reason		 reason;
 	enum sts_mode		 mode;		/* mode that applied */
-	const struct reply	*reply;		/* set when action is REJECT */
+	const struct reply	*reply;		/* set for REJECT and TEMPFAIL */
 };
 
 enum tls_state	 engine_tls_state(const struct conf *, const char *tls_version,
@@ -78,6 +83,16 @@ struct verdict	 engine_judge_mail(const struct conf *,
 		    const struct session_facts *, enum tls_state *tls_out);
 struct verdict	 engine_judge_rcpt(const struct conf *, enum tls_state,
 		    const char *rcpt);
+/*
+ * The same, for a client whose network the TLS history calls protected
+ * (rule 6): where the recipient's mode is not enforce, plaintext is a
+ * downgrade, handled as the downgrade key says.
+ */
+struct verdict	 engine_judge_rcpt_history(const struct conf *, enum tls_state,
+		    bool network_protected, const char *rcpt);
+/* True when a plaintext transaction needs the history (rule 6). */
+bool		 engine_wants_history(const struct conf *,
+		    const struct verdict *mail);
 /* True when every recipient would be rejected (rule 4). */
 bool		 engine_rejects_all(const struct conf *);
 enum sts_mode	 engine_mode_for_domain(const struct conf *, const char *domain,

@@ -23,6 +23,7 @@
 #include "daemon/callbacks.h"
 #include "core/conf.h"
 #include "core/engine.h"
+#include "daemon/downgrade.h"
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "daemon/received.h"
@@ -47,6 +48,8 @@ struct session {
 	struct verdict		 mail_verdict;
 	bool			 requiretls;
 	bool			 tls_required_no;
+	bool			 network_protected;	/* TLS history */
+	bool			 downgrade_refused;
 	char			 tls_version[32];
 	char			 cipher[128];
 	char			 cipher_bits[16];
@@ -122,6 +125,8 @@ txn_reset(struct session *s)
 	memset(&s->mail_verdict, 0, sizeof(s->mail_verdict));
 	s->requiretls = false;
 	s->tls_required_no = false;
+	s->network_protected = false;
+	s->downgrade_refused = false;
 	s->tls_version[0] = s->cipher[0] = s->cipher_bits[0] = '\0';
 	s->from[0] = '\0';
 }
@@ -180,7 +185,8 @@ log_decision(SMFICTX *ctx, const struct session *s, const char *stage,
 	if (rcpt != NULL)
 		kvline_add(&kv, "rcpt", rcpt);
 	log_prefix(ctx, prefix, sizeof(prefix));
-	if (v->action == ACTION_REJECT || v->action == ACTION_WOULD_REJECT)
+	if (v->action == ACTION_REJECT || v->action == ACTION_WOULD_REJECT ||
+	    v->action == ACTION_TEMPFAIL)
 		log_notice("%s: %s", prefix, kvline_str(&kv));
 	else if (v->action == ACTION_ACCEPT && v->reason != REASON_NONE)
 		log_debug("%s: %s", prefix, kvline_str(&kv));	/* mode off */
@@ -300,6 +306,9 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	stats_count_transaction(s->tls != TLS_PLAINTEXT, s->tls_version);
 	if (s->requiretls)
 		stats_count_requiretls();
+	if (s->have_sa && engine_wants_history(s->conf, &v))
+		s->network_protected = downgrade_protected(
+		    (struct sockaddr *)&s->client_sa);
 	if (v.action == ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
 	log_decision(ctx, s, "mail", &v, NULL);
@@ -320,9 +329,12 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;	/* no MAIL FROM seen: fail closed */
 	if (s->mail_verdict.action != ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
-	v = engine_judge_rcpt(s->conf, s->tls, argv != NULL ? argv[0] : NULL);
+	v = engine_judge_rcpt_history(s->conf, s->tls, s->network_protected,
+	    argv != NULL ? argv[0] : NULL);
 	log_decision(ctx, s, "rcpt", &v, argv != NULL ? argv[0] : "");
-	if (v.action == ACTION_REJECT)
+	if (v.reason == REASON_DOWNGRADE && v.reply != NULL)
+		s->downgrade_refused = true;	/* not recorded as plaintext */
+	if (v.action == ACTION_REJECT || v.action == ACTION_TEMPFAIL)
 		return apply_reject(ctx, v.reply);
 	return SMFIS_CONTINUE;
 }
@@ -359,6 +371,21 @@ insert_received(SMFICTX *ctx, struct session *s)
 		log_errorx("smfi_insheader(Received) failed");
 }
 
+/*
+ * An accepted transaction from a client that is not exempt teaches the
+ * history how its network sends; one refused as a downgrade does not, or
+ * a single stripped attempt would unprotect the network.
+ */
+static void
+record_history(const struct session *s)
+{
+	if (s->conf->downgrade == DOWNGRADE_OFF || !s->have_sa ||
+	    s->mail_verdict.action == ACTION_EXEMPT || s->downgrade_refused)
+		return;
+	downgrade_record((const struct sockaddr *)&s->client_sa,
+	    s->tls != TLS_PLAINTEXT);
+}
+
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
@@ -368,6 +395,7 @@ mlfi_eom(SMFICTX *ctx)
 
 	if (s == NULL || !s->in_txn)
 		return SMFIS_CONTINUE;
+	record_history(s);
 	if (s->requiretls && s->tls != TLS_PLAINTEXT)
 		insert_received(ctx, s);
 	else if (s->tls_required_no) {
