@@ -24,30 +24,13 @@ downgrade_mode_name(enum downgrade_mode m)
 	    sizeof(downgrade_names[0]) ? downgrade_names[m] : "unknown";
 }
 
-static int
-line_of(struct load_ctx *ctx, const char *key)
-{
-	return conf_scan_line(&ctx->scan, NULL, key);
-}
-
-static long
-ranged(struct load_ctx *ctx, cfg_t *cfg, const char *key, long lo, long hi)
-{
-	long v = cfg_getint(cfg, key);
-
-	if (v < lo || v > hi)
-		load_error(ctx, line_of(ctx, key), "%s: %ld is not in %ld..%ld",
-		    key, v, lo, hi);
-	return v;
-}
-
 static char *
 copy_of(struct load_ctx *ctx, const char *key, const char *v)
 {
 	char *s = strdup(v);
 
 	if (s == NULL)
-		load_error(ctx, line_of(ctx, key), "%s: out of memory", key);
+		load_error(ctx, key_line(ctx, NULL, key), "%s: out of memory", key);
 	return s;
 }
 
@@ -86,33 +69,33 @@ check_downgrade_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 		if (strcasecmp(v, downgrade_names[i]) == 0)
 			break;
 	if (i == sizeof(downgrade_names) / sizeof(downgrade_names[0]))
-		load_error(ctx, line_of(ctx, "downgrade"), "downgrade: \"%s\" "
+		load_error(ctx, key_line(ctx, NULL, "downgrade"), "downgrade: \"%s\" "
 		    "must be off, log, tempfail or reject", v);
 	else
 		c->downgrade = (enum downgrade_mode)i;
 	check_reply(ctx, cfg, "downgrade", &c->downgrade_reply);
 	v = cfg_getstr(cfg, "history_db");
 	if (!valid_history_db(v))
-		load_error(ctx, line_of(ctx, "history_db"), "history_db: \"%s\" "
+		load_error(ctx, key_line(ctx, NULL, "history_db"), "history_db: \"%s\" "
 		    "must be lmdb:/PATH, redis:HOST:PORT or redis:unix:/PATH",
 		    v);
 	c->history_db = copy_of(ctx, "history_db", v);
 	v = cfg_getstr(cfg, "history_key_prefix");
 	if (strpbrk(v, " \t\r\n*?[]") != NULL || strlen(v) > 100)
-		load_error(ctx, line_of(ctx, "history_key_prefix"),
+		load_error(ctx, key_line(ctx, NULL, "history_key_prefix"),
 		    "history_key_prefix: \"%s\" must be at most 100 "
 		    "characters without blanks or * ? [ ]", v);
 	c->history_key_prefix = copy_of(ctx, "history_key_prefix", v);
-	c->history_redis_timeout = ranged(ctx, cfg, "history_redis_timeout",
+	c->history_redis_timeout = check_range(ctx, cfg, "history_redis_timeout",
 	    1, 10000);
-	c->history_prefix_v4 = ranged(ctx, cfg, "history_prefix_v4", 8, 32);
-	c->history_prefix_v6 = ranged(ctx, cfg, "history_prefix_v6", 16, 128);
-	c->history_min_tls = ranged(ctx, cfg, "history_min_tls", 1, 1000000);
-	c->history_window = ranged(ctx, cfg, "history_window", 1, 3650);
-	c->history_expire = ranged(ctx, cfg, "history_expire", 1, 3650);
-	c->history_max_mb = ranged(ctx, cfg, "history_max_mb", 1, 65536);
+	c->history_prefix_v4 = check_range(ctx, cfg, "history_prefix_v4", 8, 32);
+	c->history_prefix_v6 = check_range(ctx, cfg, "history_prefix_v6", 16, 128);
+	c->history_min_tls = check_range(ctx, cfg, "history_min_tls", 1, 1000000);
+	c->history_window = check_range(ctx, cfg, "history_window", 1, 3650);
+	c->history_expire = check_range(ctx, cfg, "history_expire", 1, 3650);
+	c->history_max_mb = check_range(ctx, cfg, "history_max_mb", 1, 65536);
 	if (c->history_expire < c->history_window)
-		load_error(ctx, line_of(ctx, "history_expire"), "history_expire "
+		load_error(ctx, key_line(ctx, NULL, "history_expire"), "history_expire "
 		    "(%ld days) must not be shorter than history_window (%ld "
 		    "days)", c->history_expire, c->history_window);
 }

@@ -51,7 +51,7 @@ load_error(struct load_ctx *ctx, int line, const char *fmt, ...)
 	e->count++;
 }
 
-static int
+int
 key_line(struct load_ctx *ctx, const char *section, const char *key)
 {
 	return conf_scan_line(&ctx->scan, section != NULL ? section : "", key);
@@ -396,7 +396,7 @@ check_hostnames(struct conf *c)
 	}
 }
 
-static long
+long
 check_range(struct load_ctx *ctx, cfg_t *cfg, const char *key, long lo,
     long hi)
 {

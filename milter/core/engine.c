@@ -125,6 +125,13 @@ make_verdict(enum action a, enum reason r, enum sts_mode m,
 	return v;
 }
 
+bool
+engine_client_exempt(const struct conf *c, const struct session_facts *f)
+{
+	return client_exempt(c, f) ||
+	    (c->exempt_authenticated && is_authenticated(f));
+}
+
 struct verdict
 engine_judge_mail(const struct conf *c, const struct session_facts *f,
     enum tls_state *tls_out)

@@ -90,6 +90,9 @@ struct verdict	 engine_judge_rcpt(const struct conf *, enum tls_state,
  */
 struct verdict	 engine_judge_rcpt_history(const struct conf *, enum tls_state,
 		    bool network_protected, const char *rcpt);
+/* The client is exempt (rule 2), whatever its TLS state. */
+bool		 engine_client_exempt(const struct conf *,
+		    const struct session_facts *);
 /* True when a plaintext transaction needs the history (rule 6). */
 bool		 engine_wants_history(const struct conf *,
 		    const struct verdict *mail);

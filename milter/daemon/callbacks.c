@@ -49,6 +49,8 @@ struct session {
 	bool			 requiretls;
 	bool			 tls_required_no;
 	bool			 network_protected;	/* TLS history */
+	bool			 client_exempt;		/* never recorded */
+	bool			 history_unknown;	/* lookup failed */
 	bool			 downgrade_refused;
 	char			 tls_version[32];
 	char			 cipher[128];
@@ -126,6 +128,8 @@ txn_reset(struct session *s)
 	s->requiretls = false;
 	s->tls_required_no = false;
 	s->network_protected = false;
+	s->client_exempt = false;
+	s->history_unknown = false;
 	s->downgrade_refused = false;
 	s->tls_version[0] = s->cipher[0] = s->cipher_bits[0] = '\0';
 	s->from[0] = '\0';
@@ -286,6 +290,15 @@ gather_facts(SMFICTX *ctx, struct session *s, struct session_facts *f,
 		    "sessions count as plaintext");
 }
 
+static void
+lookup_history(struct session *s)
+{
+	int rc = downgrade_protected((struct sockaddr *)&s->client_sa);
+
+	s->network_protected = rc == 1;
+	s->history_unknown = rc < 0;
+}
+
 static sfsistat
 mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -306,9 +319,10 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	stats_count_transaction(s->tls != TLS_PLAINTEXT, s->tls_version);
 	if (s->requiretls)
 		stats_count_requiretls();
+	if (s->conf->downgrade != DOWNGRADE_OFF)
+		s->client_exempt = engine_client_exempt(s->conf, &f);
 	if (s->have_sa && engine_wants_history(s->conf, &v))
-		s->network_protected = downgrade_protected(
-		    (struct sockaddr *)&s->client_sa);
+		lookup_history(s);
 	if (v.action == ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
 	log_decision(ctx, s, "mail", &v, NULL);
@@ -374,13 +388,15 @@ insert_received(SMFICTX *ctx, struct session *s)
 /*
  * An accepted transaction from a client that is not exempt teaches the
  * history how its network sends; one refused as a downgrade does not, or
- * a single stripped attempt would unprotect the network.
+ * a single stripped attempt would unprotect the network.  Nor does one
+ * whose lookup failed: while the store is down nothing is known, and an
+ * attacker must not be able to unprotect a network by timing a failure.
  */
 static void
 record_history(const struct session *s)
 {
 	if (s->conf->downgrade == DOWNGRADE_OFF || !s->have_sa ||
-	    s->mail_verdict.action == ACTION_EXEMPT || s->downgrade_refused)
+	    s->client_exempt || s->downgrade_refused || s->history_unknown)
 		return;
 	downgrade_record((const struct sockaddr *)&s->client_sa,
 	    s->tls != TLS_PLAINTEXT);

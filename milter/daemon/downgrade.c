@@ -95,12 +95,12 @@ downgrade_stop(void)
 	history_flush(atomic_load(&store));
 }
 
-bool
+int
 downgrade_protected(const struct sockaddr *sa)
 {
 	struct history *h = atomic_load(&store);
 
-	return h != NULL && history_protected(h, sa) == 1;
+	return h != NULL ? history_protected(h, sa) : -1;
 }
 
 void

@@ -30,7 +30,8 @@ void		downgrade_config(const struct conf *, struct history_config *);
 void		downgrade_start(const struct conf *);
 void		downgrade_reload(const struct conf *);
 void		downgrade_stop(void);
-bool		downgrade_protected(const struct sockaddr *);
+/* 1 protected, 0 not, -1 unknown (no store, or it failed to answer). */
+int		downgrade_protected(const struct sockaddr *);
 void		downgrade_record(const struct sockaddr *, bool tls);
 /* Metrics: the store's error count and backend; protected networks. */
 uint64_t	downgrade_errors(void);

@@ -291,7 +291,7 @@ history_protected(struct history *h, const struct sockaddr *sa)
 	rc = h->be->get(h->store, key, &e, err, sizeof(err));
 	if (rc < 0) {
 		history_fail(h, "read", err);
-		return 0;
+		return -1;
 	}
 	return rc == 1 && history_entry_protected(&e, &h->rule, wall_now());
 }

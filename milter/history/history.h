@@ -51,7 +51,7 @@ int		 history_start(struct history *);
 void		 history_close(struct history *);
 void		 history_record(struct history *, const struct sockaddr *,
 		    bool tls);
-/* 1 protected, 0 not (or unknown: no entry, error). */
+/* 1 protected, 0 not (or no entry), -1 the store could not answer. */
 int		 history_protected(struct history *, const struct sockaddr *);
 /* 1 found, 0 not found, -1 error; key receives the network key. */
 int		 history_lookup(struct history *, const char *addr, char *key,

@@ -413,7 +413,7 @@ START_TEST(test_redis_hostile_and_down)
 	ck_assert_msg(h != NULL, "%s", err);
 	/* Wrong type: the key is a list. */
 	redis_raw("RPUSH test:192.0.2.0/24 x\r\n");
-	ck_assert_int_eq(protected(h, "192.0.2.1"), 0);
+	ck_assert_int_eq(protected(h, "192.0.2.1"), -1);
 	ck_assert_uint_eq(history_errors(h), 1);
 	/* Fields that are no numbers, or far too long. */
 	redis_raw("HSET test:198.51.100.0/24 t 99999999999999999999999 "
@@ -421,13 +421,32 @@ START_TEST(test_redis_hostile_and_down)
 	ck_assert_int_eq(history_lookup(h, "198.51.100.9", key, sizeof(key),
 	    &e), -1);
 	redis_raw("HSET test:203.0.113.0/24 t abc\r\n");
-	ck_assert_int_eq(protected(h, "203.0.113.9"), 0);
+	ck_assert_int_eq(protected(h, "203.0.113.9"), -1);
 	ck_assert_uint_eq(history_errors(h), 3);
-	/* Redis gone: answers "not protected" at once, errors counted. */
+	/* A huge value (1 MiB) is no history either. */
+	{
+		static const char bigkey[] = "test:100.64.0.0/24";
+		size_t big = 1 << 20, len;
+		char *cmd = malloc(big + 256);
+		int hl;
+
+		ck_assert(cmd != NULL);
+		hl = snprintf(cmd, 256, "*4\r\n$4\r\nHSET\r\n$%zu\r\n%s\r\n"
+		    "$1\r\nt\r\n$%zu\r\n", strlen(bigkey), bigkey, big);
+		ck_assert(hl > 0 && hl < 256);
+		memset(cmd + hl, '7', big);
+		len = (size_t)hl + big;
+		memcpy(cmd + len, "\r\n", 3);
+		redis_raw(cmd);
+		free(cmd);
+	}
+	ck_assert_int_eq(protected(h, "100.64.0.1"), -1);
+	ck_assert_uint_eq(history_errors(h), 4);
+	/* Redis gone: answers "unknown" at once, errors counted. */
 	redis_stop();
 	before = history_errors(h);
-	ck_assert_int_eq(protected(h, "192.0.2.1"), 0);
-	ck_assert_int_eq(protected(h, "192.0.2.1"), 0);
+	ck_assert_int_eq(protected(h, "192.0.2.1"), -1);
+	ck_assert_int_eq(protected(h, "192.0.2.1"), -1);
 	record_n(h, "192.0.2.1", true, 1);
 	history_flush(h);
 	ck_assert_uint_ge(history_errors(h), before + 3);
