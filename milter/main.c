@@ -4,8 +4,10 @@
  *	mtasts-milter [-c FILE] [-p SOCKET] [-f] [-n] [-d LEVEL] [-V]
  *	mtasts-milter -r [-j] [LOGFILE...]
  *	mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]
+ *	mtasts-milter -H [-c FILE] [ADDRESS...]
  *
- * -r, -C and -n select a mode and exclude each other; -j needs -r or -C.
+ * -r, -C, -n and -H select a mode and exclude each other; -j needs -r
+ * or -C.
  * A bad combination exits 2 with one line saying why.
  *
  * Start-up order matters: the configuration is loaded and checked first
@@ -30,6 +32,8 @@
 #include "probe/probe.h"
 #include "core/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/downgrade.h"
+#include "history/history_print.h"
 #include "lib/log.h"
 #include "report/report.h"
 #include "daemon/signals.h"
@@ -44,9 +48,7 @@ struct options {
 	const char	*socket;
 	const char	*level;
 	bool		 foreground;
-	char		 mode;		/* 'r', 'C', 'n' or 0 (the daemon) */
-	bool		 check_config;
-	bool		 report;
+	char		 mode;		/* 'r', 'C', 'n', 'H' or 0: daemon */
 	bool		 json;
 	char		*domains[MAX_CHECK_DOMAINS];
 	size_t		 ndomains;
@@ -59,7 +61,8 @@ usage(void)
 	    "usage: mtasts-milter [-c FILE] [-p SOCKET] [-f] [-n] [-d LEVEL] "
 	    "[-V]\n"
 	    "       mtasts-milter -r [-j] [LOGFILE...]\n"
-	    "       mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]\n");
+	    "       mtasts-milter -C DOMAIN [-C DOMAIN...] [-j] [-c FILE]\n"
+	    "       mtasts-milter -H [-c FILE] [ADDRESS...]\n");
 	exit(2);
 }
 
@@ -105,7 +108,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((ch = getopt(argc, argv, "c:p:fnd:VrjC:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:p:fnd:VrjC:H")) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -118,8 +121,9 @@ parse_options(int argc, char **argv, struct options *o)
 			o->foreground = true;
 			break;
 		case 'n':
-			set_mode(o, 'n');
-			o->check_config = true;
+		case 'r':
+		case 'H':
+			set_mode(o, (char)ch);
 			break;
 		case 'd':
 			if (log_level_parse(optarg) == -1) {
@@ -132,10 +136,6 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'V':
 			print_version();
-		case 'r':
-			set_mode(o, 'r');
-			o->report = true;
-			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -151,7 +151,7 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->json && o->mode != 'r' && o->mode != 'C')
 		usage_error("-j needs -r or -C");
-	if (!o->report && optind != argc)
+	if (o->mode != 'r' && o->mode != 'H' && optind != argc)
 		usage();
 }
 
@@ -197,6 +197,28 @@ open_socket(const struct conf *c)
 		fatalx("cannot set permissions of %s", c->socket);
 }
 
+/* -H: the history_db of the configuration, read-only where it can be. */
+static int
+print_history(const struct conf *c, char *const *addrs, size_t n)
+{
+	struct history_config hc;
+	struct history *h;
+	char err[512];
+	int rc;
+
+	downgrade_config(c, &hc);
+	if (hc.redis_timeout_ms < 1000)
+		hc.redis_timeout_ms = 1000;	/* an operator can wait */
+	hc.readonly = true;
+	if ((h = history_open(&hc, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mtasts-milter: %s\n", err);
+		return 1;
+	}
+	rc = history_print(h, addrs, n, stdout);
+	history_close(h);
+	return rc;
+}
+
 static int
 run_daemon(const struct options *o, struct conf *c)
 {
@@ -226,6 +248,7 @@ run_daemon(const struct options *o, struct conf *c)
 	conf_install(c);
 	if (log_start_writer() != 0)
 		fatalx("cannot start the log writer thread");
+	downgrade_start(c);
 	if (signals_start(o->config, o->level != NULL) != 0)
 		fatalx("cannot start the signal thread");
 	log_notice("started: socket %s, global mode %s, %zu domain block(s)",
@@ -244,7 +267,7 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_options(argc, argv, &o);
-	if (o.report)
+	if (o.mode == 'r')
 		return report_run(argv + optind, argc - optind, o.json, stdout,
 		    stderr);
 	c = load_or_exit(&o);
@@ -253,7 +276,12 @@ main(int argc, char **argv)
 		conf_unref(c);
 		return rc;
 	}
-	if (o.check_config) {
+	if (o.mode == 'H') {
+		rc = print_history(c, argv + optind, (size_t)(argc - optind));
+		conf_unref(c);
+		return rc;
+	}
+	if (o.mode == 'n') {
 		conf_print(c, stdout);
 		conf_unref(c);
 		return 0;

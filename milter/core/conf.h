@@ -58,6 +58,14 @@ struct domain_rule {
 	int		 line;		/* of the domain block */
 };
 
+/* What a plaintext transaction from a protected network gets. */
+enum downgrade_mode {
+	DOWNGRADE_OFF = 0,
+	DOWNGRADE_LOG,
+	DOWNGRADE_TEMPFAIL,
+	DOWNGRADE_REJECT
+};
+
 struct exempt_rcpt {
 	char	*local;			/* NULL for "@domain" */
 	char	*domain;		/* NULL for "local" (any domain) */
@@ -101,6 +109,19 @@ struct conf {
 	struct domain_rule *domains;
 	size_t		 ndomains;
 
+	/* Downgrade protection (README "Downgrade protection"). */
+	enum downgrade_mode downgrade;
+	struct reply	 downgrade_reply;	/* for tempfail */
+	char		*history_db;
+	char		*history_key_prefix;
+	long		 history_redis_timeout;	/* milliseconds */
+	long		 history_prefix_v4;
+	long		 history_prefix_v6;
+	long		 history_min_tls;
+	long		 history_window;	/* days */
+	long		 history_expire;	/* days */
+	long		 history_max_mb;
+
 	char		**warnings;
 	size_t		 nwarnings;
 };
@@ -129,5 +150,6 @@ void		 conf_install(struct conf *);	/* takes the reference */
 /* Effective hostname: the configured one, else mta_j, else gethostname(). */
 const char	*conf_hostname(const struct conf *, const char *mta_j,
 		    char *buf, size_t buflen);
+const char	*downgrade_mode_name(enum downgrade_mode);
 
 #endif

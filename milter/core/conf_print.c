@@ -55,6 +55,22 @@ print_exemptions(const struct conf *c, FILE *fp)
 }
 
 static void
+print_downgrade(const struct conf *c, FILE *fp)
+{
+	fprintf(fp, "%-22s %s\n", "downgrade:", downgrade_mode_name(c->downgrade));
+	if (c->downgrade == DOWNGRADE_OFF)
+		return;
+	if (c->downgrade == DOWNGRADE_TEMPFAIL)
+		print_reply(fp, "downgrade reply:", &c->downgrade_reply);
+	fprintf(fp, "%-22s %s\n", "history:", c->history_db);
+	fprintf(fp, "%-22s /%ld (IPv4), /%ld (IPv6); protected after %ld TLS "
+	    "transaction(s) and no plaintext for %ld day(s); forgotten after "
+	    "%ld day(s)\n", "history networks:", c->history_prefix_v4,
+	    c->history_prefix_v6, c->history_min_tls, c->history_window,
+	    c->history_expire);
+}
+
+static void
 print_domains(const struct conf *c, FILE *fp)
 {
 	const struct domain_rule *d;
@@ -100,6 +116,7 @@ conf_print(const struct conf *c, FILE *fp)
 	fprintf(fp, "%-22s %s\n", "requiretls:", c->requiretls ? "on" : "off");
 	if (c->requiretls)
 		print_reply(fp, "requiretls reply:", &c->requiretls_reply);
+	print_downgrade(c, fp);
 	fprintf(fp, "%-22s %s\n", "stats file:",
 	    c->stats_file != NULL ? c->stats_file : "(none)");
 	for (i = 0; i < c->nwarnings; i++)

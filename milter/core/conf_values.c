@@ -62,7 +62,7 @@ load_error(struct load_ctx *ctx, int line, const char *fmt, ...)
 	e->count++;
 }
 
-static int
+int
 key_line(struct load_ctx *ctx, const char *section, const char *key)
 {
 	return conf_scan_line(&ctx->scan, section != NULL ? section : "", key);
@@ -133,7 +133,7 @@ valid_xcode(const char *s)
 	return *s == '\0';
 }
 
-static void
+void
 check_reply(struct load_ctx *ctx, cfg_t *cfg, const char *prefix,
     struct reply *r)
 {
@@ -408,7 +408,7 @@ check_hostnames(struct conf *c)
 	}
 }
 
-static long
+long
 check_range(struct load_ctx *ctx, cfg_t *cfg, const char *key, long lo,
     long hi)
 {
@@ -541,6 +541,7 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	c->requiretls = cfg_getbool(cfg, "requiretls");
 	check_reply(ctx, cfg, "requiretls", &c->requiretls_reply);
 	check_domains(ctx, cfg, c);
+	check_downgrade_keys(ctx, cfg, c);
 	if (ctx->errs->count == 0 && !build_oom)
 		check_hostnames(c);
 	if (build_oom)
@@ -587,5 +588,8 @@ conf_destroy(struct conf *c)
 	free(c->check_resolver);
 	free(c->check_ca_file);
 	free(c->check_connect);
+	free(c->history_db);
+	free(c->history_key_prefix);
+	free_reply(&c->downgrade_reply);
 	free(c);
 }

@@ -24,6 +24,18 @@ struct load_ctx {
 void		 load_error(struct load_ctx *, int line, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 struct conf	*conf_build(struct load_ctx *, cfg_t *);
+/* The line of a key in a section ("" or NULL: top level), 0 if unset. */
+int		 key_line(struct load_ctx *, const char *section,
+		    const char *key);
+/* A top-level integer key, with an error unless lo <= value <= hi. */
+long		 check_range(struct load_ctx *, cfg_t *, const char *key,
+		    long lo, long hi);
+/* Validates PREFIX_code, PREFIX_xcode, PREFIX_message into r. */
+void		 check_reply(struct load_ctx *, cfg_t *, const char *prefix,
+		    struct reply *r);
+/* downgrade and history_* keys (conf_downgrade.c). */
+void		 check_downgrade_keys(struct load_ctx *, cfg_t *,
+		    struct conf *);
 void		 conf_destroy(struct conf *);
 
 #endif

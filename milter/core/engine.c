@@ -104,6 +104,13 @@ make_verdict(enum action a, enum reason r, enum sts_mode m,
 	return v;
 }
 
+bool
+engine_client_exempt(const struct conf *c, const struct session_facts *f)
+{
+	return client_exempt(c, f) ||
+	    (c->exempt_authenticated && is_authenticated(f));
+}
+
 struct verdict
 engine_judge_mail(const struct conf *c, const struct session_facts *f,
     enum tls_state *tls_out)
@@ -282,8 +289,41 @@ strictest_mode(const struct conf *c)
 	return m;
 }
 
+bool
+engine_wants_history(const struct conf *c, const struct verdict *mail)
+{
+	return c->downgrade != DOWNGRADE_OFF &&
+	    mail->action == ACTION_PER_RCPT && mail->reason == REASON_PLAINTEXT;
+}
+
+/* Rule 6; the recipient's mode is not enforce. */
+static struct verdict
+downgrade_verdict(const struct conf *c, enum sts_mode mode)
+{
+	switch (c->downgrade) {
+	case DOWNGRADE_TEMPFAIL:
+		return make_verdict(ACTION_TEMPFAIL, REASON_DOWNGRADE, mode,
+		    &c->downgrade_reply);
+	case DOWNGRADE_REJECT:
+		return make_verdict(ACTION_REJECT, REASON_DOWNGRADE, mode,
+		    &c->reject);
+	case DOWNGRADE_LOG:
+	case DOWNGRADE_OFF:
+	default:
+		return make_verdict(ACTION_WOULD_REJECT, REASON_DOWNGRADE, mode,
+		    NULL);
+	}
+}
+
 struct verdict
 engine_judge_rcpt(const struct conf *c, enum tls_state tls, const char *rcpt)
+{
+	return engine_judge_rcpt_history(c, tls, false, rcpt);
+}
+
+struct verdict
+engine_judge_rcpt_history(const struct conf *c, enum tls_state tls,
+    bool network_protected, const char *rcpt)
 {
 	enum reason why = tls == TLS_WEAK ? REASON_WEAK_TLS : REASON_PLAINTEXT;
 	char local[512], domain[512];
@@ -298,6 +338,9 @@ engine_judge_rcpt(const struct conf *c, enum tls_state tls, const char *rcpt)
 		mode = engine_mode_for_domain(c, domain, NULL, NULL);
 	else
 		mode = strictest_mode(c);	/* unparsable or too long */
+	if (mode != STS_MODE_ENFORCE && network_protected &&
+	    tls == TLS_PLAINTEXT && c->downgrade != DOWNGRADE_OFF)
+		return downgrade_verdict(c, mode);
 	switch (mode) {
 	case STS_MODE_ENFORCE:
 		return make_verdict(ACTION_REJECT, why, mode, &c->reject);

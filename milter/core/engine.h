@@ -16,6 +16,9 @@
  *	4. Reject at MAIL FROM only when every recipient would be rejected;
  *	   otherwise each RCPT TO is judged.
  *	5. REQUIRETLS on a session that is not TLS: rejected in every mode.
+ *	6. Downgrade: plaintext from a network the TLS history calls
+ *	   protected, to a recipient whose mode is not enforce, is logged,
+ *	   tempfailed or rejected as the downgrade key says.
  *
  * Failure modes: none; missing facts count as plaintext, so a lost macro
  * can only make the engine stricter, never more lenient.
@@ -50,7 +53,7 @@ struct verdict {
 	enum action		 action;
 	enum reason		 reason;
 	enum sts_mode		 mode;		/* mode that applied */
-	const struct reply	*reply;		/* set when action is REJECT */
+	const struct reply	*reply;		/* set for REJECT and TEMPFAIL */
 };
 
 enum tls_state	 engine_tls_state(const struct conf *, const char *tls_version,
@@ -59,6 +62,19 @@ struct verdict	 engine_judge_mail(const struct conf *,
 		    const struct session_facts *, enum tls_state *tls_out);
 struct verdict	 engine_judge_rcpt(const struct conf *, enum tls_state,
 		    const char *rcpt);
+/*
+ * The same, for a client whose network the TLS history calls protected
+ * (rule 6): where the recipient's mode is not enforce, plaintext is a
+ * downgrade, handled as the downgrade key says.
+ */
+struct verdict	 engine_judge_rcpt_history(const struct conf *, enum tls_state,
+		    bool network_protected, const char *rcpt);
+/* The client is exempt (rule 2), whatever its TLS state. */
+bool		 engine_client_exempt(const struct conf *,
+		    const struct session_facts *);
+/* True when a plaintext transaction needs the history (rule 6). */
+bool		 engine_wants_history(const struct conf *,
+		    const struct verdict *mail);
 /* True when every recipient would be rejected (rule 4). */
 bool		 engine_rejects_all(const struct conf *);
 enum sts_mode	 engine_mode_for_domain(const struct conf *, const char *domain,

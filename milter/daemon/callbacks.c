@@ -23,6 +23,7 @@
 #include "daemon/callbacks.h"
 #include "core/conf.h"
 #include "core/engine.h"
+#include "daemon/downgrade.h"
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "daemon/received.h"
@@ -49,6 +50,10 @@ struct session {
 	struct verdict		 mail_verdict;
 	bool			 requiretls;
 	bool			 tls_required_no;
+	bool			 network_protected;	/* TLS history */
+	bool			 client_exempt;		/* never recorded */
+	bool			 history_unknown;	/* lookup failed */
+	bool			 downgrade_refused;
 	char			 tls_version[32];
 	char			 cipher[128];
 	char			 cipher_bits[16];
@@ -131,6 +136,10 @@ txn_reset(struct session *s)
 	memset(&s->mail_verdict, 0, sizeof(s->mail_verdict));
 	s->requiretls = false;
 	s->tls_required_no = false;
+	s->network_protected = false;
+	s->client_exempt = false;
+	s->history_unknown = false;
+	s->downgrade_refused = false;
 	s->tls_version[0] = s->cipher[0] = s->cipher_bits[0] = '\0';
 	s->from[0] = '\0';
 }
@@ -193,7 +202,8 @@ add_session_fields(struct kvline *kv, struct session *s)
 static int
 decision_level(const struct verdict *v)
 {
-	if (v->action == ACTION_REJECT || v->action == ACTION_WOULD_REJECT)
+	if (v->action == ACTION_REJECT || v->action == ACTION_WOULD_REJECT ||
+	    v->action == ACTION_TEMPFAIL)
 		return LOG_NOTICE;
 	if (v->action == ACTION_ACCEPT && v->reason != REASON_NONE)
 		return LOG_DEBUG;	/* mode off */
@@ -318,6 +328,15 @@ gather_facts(SMFICTX *ctx, struct session *s, struct session_facts *f,
 		    "sessions count as plaintext");
 }
 
+static void
+lookup_history(struct session *s)
+{
+	int rc = downgrade_protected((struct sockaddr *)&s->client_sa);
+
+	s->network_protected = rc == 1;
+	s->history_unknown = rc < 0;
+}
+
 static sfsistat
 mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -350,6 +369,17 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	stats_count_transaction(s->tls != TLS_PLAINTEXT, s->tls_version);
 	if (s->requiretls)
 		stats_count_requiretls();
+	if (s->conf->downgrade != DOWNGRADE_OFF) {
+		/* The history needs exemption for TLS sessions too. */
+		if (s->conf->exempt_authenticated && f.auth_type == NULL &&
+		    f.auth_authen == NULL) {
+			f.auth_type = smfi_getsymval(ctx, "{auth_type}");
+			f.auth_authen = smfi_getsymval(ctx, "{auth_authen}");
+		}
+		s->client_exempt = engine_client_exempt(s->conf, &f);
+	}
+	if (s->have_sa && engine_wants_history(s->conf, &v))
+		lookup_history(s);
 	if (v.action == ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
 	log_decision(ctx, s, "mail", &v, NULL);
@@ -370,9 +400,12 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;	/* no MAIL FROM seen: fail closed */
 	if (s->mail_verdict.action != ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
-	v = engine_judge_rcpt(s->conf, s->tls, argv != NULL ? argv[0] : NULL);
+	v = engine_judge_rcpt_history(s->conf, s->tls, s->network_protected,
+	    argv != NULL ? argv[0] : NULL);
 	log_decision(ctx, s, "rcpt", &v, argv != NULL ? argv[0] : "");
-	if (v.action == ACTION_REJECT)
+	if (v.reason == REASON_DOWNGRADE && v.reply != NULL)
+		s->downgrade_refused = true;	/* not recorded as plaintext */
+	if (v.action == ACTION_REJECT || v.action == ACTION_TEMPFAIL)
 		return apply_reject(ctx, v.reply);
 	return SMFIS_CONTINUE;
 }
@@ -411,6 +444,23 @@ insert_received(SMFICTX *ctx, struct session *s)
 		log_errorx("smfi_insheader(Received) failed");
 }
 
+/*
+ * An accepted transaction from a client that is not exempt teaches the
+ * history how its network sends; one refused as a downgrade does not, or
+ * a single stripped attempt would unprotect the network.  Nor does one
+ * whose lookup failed: while the store is down nothing is known, and an
+ * attacker must not be able to unprotect a network by timing a failure.
+ */
+static void
+record_history(const struct session *s)
+{
+	if (s->conf->downgrade == DOWNGRADE_OFF || !s->have_sa ||
+	    s->client_exempt || s->downgrade_refused || s->history_unknown)
+		return;
+	downgrade_record((const struct sockaddr *)&s->client_sa,
+	    s->tls != TLS_PLAINTEXT);
+}
+
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
@@ -419,6 +469,7 @@ mlfi_eom(SMFICTX *ctx)
 
 	if (s == NULL || !s->in_txn)
 		return SMFIS_CONTINUE;
+	record_history(s);
 	if (s->requiretls && s->tls != TLS_PLAINTEXT)
 		insert_received(ctx, s);
 	else if (s->tls_required_no && log_enabled(LOG_INFO)) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/downgrade.h"
 #include "lib/log.h"
 #include "daemon/stats.h"
 
@@ -172,6 +173,7 @@ daemon_cleanup(void)
 	    errno != ENOENT)
 		log_warnx("cannot remove pidfile %s: %s", cleanup_pidfile,
 		    strerror(errno));
+	downgrade_stop();
 	log_notice("stopped");
 	log_stop_writer();
 }

@@ -25,6 +25,7 @@
 #include "core/conf.h"
 #include "daemon/daemon.h"
 #include "lib/clock.h"
+#include "daemon/downgrade.h"
 #include "lib/log.h"
 #include "daemon/signals.h"
 #include "daemon/stats.h"
@@ -124,6 +125,7 @@ reload(void)
 	log_notice("configuration reloaded from %s: global mode %s, "
 	    "%zu domain block(s)", config_path, sts_mode_name(c->mode),
 	    c->ndomains);
+	downgrade_reload(c);
 	conf_install(c);
 	stats_count_reload(true);
 }

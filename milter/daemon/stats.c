@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/downgrade.h"
 #include "daemon/stats.h"
 
 /* TLS versions get fixed slots; anything else is counted as "other". */
@@ -88,6 +89,24 @@ header(FILE *fp, const char *name, const char *type, const char *help)
 	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The TLS history of downgrade protection (daemon/downgrade.c). */
+static void
+format_history(FILE *fp)
+{
+	long n;
+
+	header(fp, "mtasts_milter_history_errors_total", "counter",
+	    "TLS history store errors (mail was decided without history).");
+	fprintf(fp, "mtasts_milter_history_errors_total{backend=\"%s\"} "
+	    "%llu\n", downgrade_backend(),
+	    (unsigned long long)downgrade_errors());
+	if ((n = downgrade_count_protected()) < 0)
+		return;
+	header(fp, "mtasts_milter_history_protected_networks", "gauge",
+	    "Client networks the TLS history protects against downgrade.");
+	fprintf(fp, "mtasts_milter_history_protected_networks %ld\n", n);
+}
+
 void
 stats_format(FILE *fp)
 {
@@ -125,6 +144,7 @@ stats_format(FILE *fp)
 	    get(&reloads[1]));
 	fprintf(fp, "mtasts_milter_config_reloads_total{result=\"error\"} "
 	    "%lu\n", get(&reloads[0]));
+	format_history(fp);
 	header(fp, "mtasts_milter_start_time_seconds", "gauge",
 	    "Start time of the process since the Unix epoch.");
 	fprintf(fp, "mtasts_milter_start_time_seconds %lld\n",

@@ -6,12 +6,12 @@
 #include "lib/decision.h"
 
 static const char *const action_names[] = {
-	"accept", "reject", "would-reject", "exempt", "per-rcpt"
+	"accept", "reject", "would-reject", "exempt", "tempfail", "per-rcpt"
 };
 
 static const char *const reason_names[REASON_COUNT] = {
 	"", "plaintext", "weak-tls", "requiretls-plaintext", "network",
-	"auth", "recipient"
+	"auth", "recipient", "downgrade"
 };
 
 static const char *const mode_names[STS_MODE_COUNT] = {

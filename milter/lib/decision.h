@@ -36,9 +36,10 @@ enum action {
 	ACTION_REJECT,
 	ACTION_WOULD_REJECT,
 	ACTION_EXEMPT,
+	ACTION_TEMPFAIL,	/* a 4xx: downgrade, local TLS outage */
 	ACTION_PER_RCPT		/* MAIL FROM only: judge each RCPT TO */
 };
-#define ACTION_COUNT	4	/* the loggable ones, ACCEPT..EXEMPT */
+#define ACTION_COUNT	5	/* the loggable ones, ACCEPT..TEMPFAIL */
 
 enum reason {
 	REASON_NONE = 0,
@@ -47,9 +48,10 @@ enum reason {
 	REASON_REQUIRETLS_PLAINTEXT,
 	REASON_NETWORK,
 	REASON_AUTH,
-	REASON_RECIPIENT
+	REASON_RECIPIENT,
+	REASON_DOWNGRADE	/* plaintext from a network that uses TLS */
 };
-#define REASON_COUNT	7
+#define REASON_COUNT	8
 
 const char	*action_name(enum action);
 const char	*reason_name(enum reason);

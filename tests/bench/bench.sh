@@ -26,6 +26,11 @@
 #       transactions of the standard mix at concurrency CONC (default 1),
 #       and the figure is (Ir(M) - Ir(N)) / (M - N), so that start-up and
 #       exit cancel out.  Prints Ir per transaction for each and the ratio.
+#   bench.sh --downgrade [--quick] [-n TX] [-r RUNS]
+#       the milter protocol table at concurrency 16, testing mode, with
+#       downgrade = "log" and the TLS history in LMDB and in a
+#       redis-server started here on a unix socket (needs redis-server):
+#       the cost of downgrade protection against the null milter.
 #   --quick: a smoke run (few transactions, one run each) for CI.
 #
 # Environment: MTASTS_MILTER (our daemon; default ../../mtasts-milter from
@@ -49,19 +54,21 @@ NULLMILTER=${NULLMILTER:-$here/nullmilter}
 SMTPLOAD=${SMTPLOAD:-$here/smtpload.py}
 
 mode=proto quick=0 tx='' runs='' msgs='' conc='' idle=1000
+concs="1 16 64" ours_extra=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--postfix) mode=postfix ;;
 	--memory) mode=memory ;;
 	--callgrind) mode=callgrind ;;
+	--downgrade) mode=downgrade ;;
 	--quick) quick=1 ;;
 	-n) tx=$2; shift ;;
 	-r) runs=$2; shift ;;
 	-m) msgs=$2; shift ;;
 	-c) conc=$2; shift ;;
 	-i) idle=$2; shift ;;
-	*) echo "usage: bench.sh [--postfix|--memory|--callgrind] [--quick]" \
-	    "[-n TX]" \
+	*) echo "usage: bench.sh [--postfix|--memory|--callgrind|--downgrade]" \
+	    "[--quick] [-n TX]" \
 	    "[-r RUNS] [-m MSGS] [-c CONC] [-i IDLE]" >&2; exit 2 ;;
 	esac
 	shift
@@ -225,7 +232,7 @@ proto_group() { # MODE KIND
 		so=$(sock_spec "$k" ours)
 		start_ours "$m" "$so" "$work/ours-$m-$k.log"; op=$started_pid
 	fi
-	for c in 1 16 64; do
+	for c in $concs; do
 		: >"$work/o.tps"; : >"$work/n.tps"; : >"$work/o.p99"
 		: >"$work/n.p99"; flag=
 		# A B, B A, ...: neither milter always runs first.
@@ -262,6 +269,42 @@ run_proto() {
 	done
 	echo "(p99 in ms; ratio = ours / null; '!' = loadgen errors: rerun" \
 	    "with BENCH_KEEP=1 and read loadgen.err in the work directory)"
+}
+
+# --- downgrade protection ----------------------------------------------------
+
+# The protocol table at c=16 in testing mode with downgrade = "log": every
+# plaintext transaction reads the history, every accepted one is queued to
+# its writer.
+run_downgrade() {
+	local rpid i
+	command -v redis-server >/dev/null 2>&1 ||
+	    die "redis-server not installed (Debian package redis-server)"
+	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=20000; }
+	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
+	redis-server --port 0 --unixsocket "$work/redis.sock" --save "" \
+	    --appendonly no --dir "$work" --logfile "$work/redis.log" &
+	rpid=$!
+	pids+=("$rpid")
+	for i in $(seq 100); do
+		[ -S "$work/redis.sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$work/redis.sock" ] || die "redis-server did not start"
+	echo "downgrade = log, testing mode: $tx transactions per run, $runs" \
+	    "runs each (A B, B A, ...), medians"
+	printf "%-8s %-6s %5s %11s %11s %6s %9s %9s %6s\n" history socket \
+	    conc "ours_tx/s" "null_tx/s" ratio "ours_p99" "null_p99" ratio
+	concs=16
+	ours_extra="downgrade = \"log\"
+history_db = \"lmdb:$work/history\""
+	proto_group testing unix | sed 's/^testing /lmdb    /'
+	ours_extra="downgrade = \"log\"
+history_db = \"redis:unix:$work/redis.sock\""
+	proto_group testing unix | sed 's/^testing /redis   /'
+	ours_extra=
+	concs="1 16 64"
+	echo "(p99 in ms; ratio = ours / null)"
 }
 
 # --- memory ------------------------------------------------------------------
@@ -501,6 +544,7 @@ main() {
 	memory) run_memory ;;
 	postfix) run_postfix ;;
 	callgrind) run_callgrind ;;
+	downgrade) run_downgrade ;;
 	esac
 }
 

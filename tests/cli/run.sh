@@ -69,6 +69,9 @@ usage_error "-n and -r cannot be combined" -n -r
 usage_error "-n and -C cannot be combined" -n -c "$conf" -C a.example
 usage_error "-C and -n cannot be combined" -c "$conf" -C a.example \
     -C b.example -n
+usage_error "-H and -r cannot be combined" -H -r
+usage_error "-n and -H cannot be combined" -n -H
+usage_error "-j needs -r or -C" -H -j
 usage_error "-j needs -r or -C" -j
 usage_error "-j needs -r or -C" -j -c "$conf"
 usage_error "-j needs -r or -C" -n -j -c "$conf"
