@@ -24,6 +24,7 @@
 #include "core/conf.h"
 #include "core/engine.h"
 #include "daemon/downgrade.h"
+#include "history/history_rule.h"
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "daemon/received.h"
@@ -53,6 +54,7 @@ struct session {
 	bool			 network_protected;	/* TLS history */
 	bool			 client_exempt;		/* never recorded */
 	bool			 history_unknown;	/* lookup failed */
+	char			 network[HISTORY_KEY_MAX];	/* its key */
 	bool			 downgrade_refused;
 	char			 tls_version[32];
 	char			 cipher[128];
@@ -139,6 +141,7 @@ txn_reset(struct session *s)
 	s->network_protected = false;
 	s->client_exempt = false;
 	s->history_unknown = false;
+	s->network[0] = '\0';
 	s->downgrade_refused = false;
 	s->tls_version[0] = s->cipher[0] = s->cipher_bits[0] = '\0';
 	s->from[0] = '\0';
@@ -231,6 +234,8 @@ log_decision(SMFICTX *ctx, struct session *s, const char *stage,
 	add_session_fields(&kv, s);
 	if (rcpt != NULL)
 		kvline_add(&kv, "rcpt", rcpt);
+	if (v->reason == REASON_DOWNGRADE && s->network[0] != '\0')
+		kvline_add(&kv, "network", s->network);
 	log_line(level, kvline_str(&kv), kvline_len(&kv));
 }
 
@@ -332,6 +337,11 @@ static void
 lookup_history(struct session *s)
 {
 	int rc = downgrade_protected((struct sockaddr *)&s->client_sa);
+
+	if (!history_key((struct sockaddr *)&s->client_sa,
+	    (int)s->conf->history_prefix_v4, (int)s->conf->history_prefix_v6,
+	    s->network, sizeof(s->network)))
+		s->network[0] = '\0';
 
 	s->network_protected = rc == 1;
 	s->history_unknown = rc < 0;

@@ -86,3 +86,10 @@ sts_mode_parse(const char *s, bool allow_none, enum sts_mode *mode)
 	*mode = (enum sts_mode)m;
 	return 0;
 }
+
+bool
+reason_is_exemption(enum reason r)
+{
+	return r == REASON_NETWORK || r == REASON_AUTH ||
+	    r == REASON_RECIPIENT;
+}

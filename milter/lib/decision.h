@@ -53,6 +53,8 @@ enum reason {
 };
 #define REASON_COUNT	8
 
+/* network, auth, recipient: the reasons of action exempt. */
+bool		 reason_is_exemption(enum reason);
 const char	*action_name(enum action);
 const char	*reason_name(enum reason);
 /* "enforce", "testing", "off" (milter spelling); policy files say "none". */

@@ -6,6 +6,8 @@
  *	- input totals: lines, decisions, other lines, malformed lines;
  *	- decisions by TLS state (TLS, weak TLS, plaintext) and TLS version;
  *	- decisions by action and reason;
+ *	- downgrades (reason=downgrade) by client network, with counts by
+ *	  action (reject, tempfail, would-reject) and first/last seen;
  *	- the non-compliant senders: decisions with action reject or
  *	  would-reject and reason plaintext, weak-tls or requiretls-plaintext,
  *	  grouped by client (name[addr]) and by sender domain, with counts,
@@ -121,7 +123,8 @@ tls_state(const struct rp_decision *d)
 		return d->tls.len == 4 && memcmp(d->tls.p, "none", 4) == 0 ?
 		    TS_PLAIN : TS_TLS;
 	if (d->reason == REASON_PLAINTEXT ||
-	    d->reason == REASON_REQUIRETLS_PLAINTEXT)
+	    d->reason == REASON_REQUIRETLS_PLAINTEXT ||
+	    d->reason == REASON_DOWNGRADE)
 		return TS_PLAIN;
 	return TS_UNKNOWN;
 }
@@ -164,6 +167,27 @@ group(struct report *r, struct rtab *t, size_t keylen,
 	    d->reason == REASON_WEAK_TLS ? RC_WEAK_TLS : RC_REQUIRETLS]++;
 }
 
+/* A downgrade, grouped by the client network the line names (network=),
+ * or by the client when it names none. */
+static void
+group_downgrade(struct report *r, const struct rp_decision *d,
+    const struct rwhere *w)
+{
+	struct rentry *e;
+	size_t n;
+
+	r->downgrades++;
+	n = rp_canon(r->key, d->network.present ? &d->network : &d->client,
+	    true);
+	if ((e = entry(r, &r->networks, n)) == NULL)
+		return;
+	if (e->count++ == 0)
+		e->first = *w;
+	e->last = *w;
+	e->by[d->action == ACTION_REJECT ? RC_REJECT :
+	    d->action == ACTION_TEMPFAIL ? RC_TEMPFAIL : RC_WOULD_REJECT]++;
+}
+
 /* Counts the TLS version of a TLS decision (tls= is at most 32 bytes). */
 static void
 count_version(struct report *r, const struct rp_decision *d)
@@ -185,6 +209,8 @@ tally(struct report *r, const struct rp_decision *d, const struct rwhere *w)
 	r->actions[d->action][d->reason]++;
 	if ((s == TS_TLS || s == TS_WEAK) && d->tls.present)
 		count_version(r, d);
+	if (d->reason == REASON_DOWNGRADE)
+		group_downgrade(r, d, w);
 	if (!noncompliant(d))
 		return;
 	r->noncompliant++;
@@ -281,6 +307,7 @@ report_free(struct report *r, char **names, int n)
 	rtab_free(&r->versions);
 	rtab_free(&r->clients);
 	rtab_free(&r->domains);
+	rtab_free(&r->networks);
 	free(r);
 }
 
@@ -294,6 +321,7 @@ report_new(void)
 	rtab_init(&r->versions);
 	rtab_init(&r->clients);
 	rtab_init(&r->domains);
+	rtab_init(&r->networks);
 	return r;
 }
 

@@ -25,9 +25,10 @@ enum tstate { TS_TLS = 0, TS_WEAK, TS_PLAIN, TS_UNKNOWN, TS_N };
 struct report {
 	unsigned long long	 files, unreadable, lines, decisions, other;
 	unsigned long long	 malformed, toolong, untracked, noncompliant;
+	unsigned long long	 downgrades;
 	unsigned long long	 state[TS_N];
 	unsigned long long	 actions[ACTION_COUNT][REASON_COUNT];
-	struct rtab		 versions, clients, domains;
+	struct rtab		 versions, clients, domains, networks;
 	bool			 nomem;
 	char			 line[RP_LINE_MAX + 2];
 	char			 key[RP_CANON_MAX];

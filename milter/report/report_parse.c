@@ -28,12 +28,12 @@ static const char *const months[12] = {
 
 /* Known keys, as bits of a "seen" mask to refuse duplicates. */
 enum key {
-	K_ACTION, K_REASON, K_TLS, K_STAGE, K_CLIENT, K_FROM, K_MODE, K_OTHER,
-	K_BAD
+	K_ACTION, K_REASON, K_TLS, K_STAGE, K_CLIENT, K_FROM, K_MODE,
+	K_NETWORK, K_OTHER, K_BAD
 };
 
 static const char *const key_names[K_OTHER] = {
-	"action", "reason", "tls", "stage", "client", "from", "mode"
+	"action", "reason", "tls", "stage", "client", "from", "mode", "network"
 };
 
 static bool
@@ -340,7 +340,8 @@ tls_fits(const struct rp_decision *d, int r)
 	if (!d->tls.present)
 		return true;
 	none = span_is(d->tls.p, d->tls.len, "none");
-	if (r == REASON_PLAINTEXT || r == REASON_REQUIRETLS_PLAINTEXT)
+	if (r == REASON_PLAINTEXT || r == REASON_REQUIRETLS_PLAINTEXT ||
+	    r == REASON_DOWNGRADE)
 		return none;
 	if (r == REASON_WEAK_TLS)
 		return !none;
@@ -367,10 +368,14 @@ check_fields(struct rp_decision *d, const struct rp_span *act,
 		return false;
 	if (!tls_fits(d, r))
 		return false;
-	exempt_reason = r >= REASON_NETWORK;
+	exempt_reason = reason_is_exemption((enum reason)r);
 	if ((a == ACTION_EXEMPT) != exempt_reason)
 		return false;
-	if ((a == ACTION_REJECT || a == ACTION_WOULD_REJECT) && r == REASON_NONE)
+	if ((a == ACTION_REJECT || a == ACTION_WOULD_REJECT ||
+	    a == ACTION_TEMPFAIL) && r == REASON_NONE)
+		return false;
+	if (r == REASON_DOWNGRADE && a != ACTION_REJECT &&
+	    a != ACTION_WOULD_REJECT && a != ACTION_TEMPFAIL)
 		return false;
 	d->action = (enum action)a;
 	d->reason = (enum reason)r;
@@ -407,7 +412,8 @@ parse_message(const char *p, size_t len, struct rp_decision *d)
 		dst = k == K_ACTION ? &act : k == K_REASON ? &rsn :
 		    k == K_TLS ? &d->tls : k == K_STAGE ? &d->stage :
 		    k == K_CLIENT ? &d->client : k == K_FROM ? &d->from :
-		    k == K_MODE ? &mode : &other;
+		    k == K_NETWORK ? &d->network : k == K_MODE ? &mode :
+		    &other;
 		if (!parse_value(p, len, &pos, dst) ||
 		    (pos < len && p[pos] != ' '))
 			return false;

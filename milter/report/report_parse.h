@@ -64,6 +64,7 @@ struct rp_decision {
 	struct rp_span	 stage;
 	struct rp_span	 client;
 	struct rp_span	 from;
+	struct rp_span	 network;	/* reason=downgrade: the network */
 };
 
 enum rp_kind	 rp_parse(const char *line, size_t len, struct rp_decision *);

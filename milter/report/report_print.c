@@ -21,12 +21,23 @@ static const char *const state_keys[TS_N] = {
 	"tls", "weak", "plaintext", "unknown"
 };
 static const char *const col_names[RC_N] = {
-	"REJECT", "WOULD", "PLAIN", "WEAK", "RTLS"
+	"REJECT", "WOULD", "PLAIN", "WEAK", "RTLS", "TEMPFAIL"
 };
 static const char *const col_keys[RC_N] = {
 	"reject", "would_reject", "plaintext", "weak_tls",
-	"requiretls_plaintext"
+	"requiretls_plaintext", "tempfail"
 };
+
+/* The columns of a grouped table. */
+struct columns {
+	const int	*c;
+	int		 n;
+};
+static const int noncompliant_c[] = { RC_REJECT, RC_WOULD_REJECT,
+	RC_PLAINTEXT, RC_WEAK_TLS, RC_REQUIRETLS };
+static const int downgrade_c[] = { RC_REJECT, RC_TEMPFAIL, RC_WOULD_REJECT };
+static const struct columns noncompliant_cols = { noncompliant_c, 5 };
+static const struct columns downgrade_cols = { downgrade_c, 3 };
 
 static int
 ndigits(unsigned long long v)
@@ -76,20 +87,23 @@ struct widths {
 };
 
 static void
-text_widths(struct rentry *const *v, size_t n, struct widths *w)
+text_widths(struct rentry *const *v, size_t n, const struct columns *cols,
+    struct widths *w)
 {
 	size_t i;
-	int c;
+	int c, k;
 
 	w->count = (int)strlen("COUNT");
 	w->first = (int)strlen("FIRST");
 	w->last = (int)strlen("LAST");
-	for (c = 0; c < RC_N; c++)
-		w->by[c] = (int)strlen(col_names[c]);
+	for (k = 0; k < cols->n; k++)
+		w->by[cols->c[k]] = (int)strlen(col_names[cols->c[k]]);
 	for (i = 0; i < n; i++) {
 		w->count = imax(w->count, ndigits(v[i]->count));
-		for (c = 0; c < RC_N; c++)
+		for (k = 0; k < cols->n; k++) {
+			c = cols->c[k];
 			w->by[c] = imax(w->by[c], ndigits(v[i]->by[c]));
+		}
 		w->first = imax(w->first, where_len(&v[i]->first));
 		w->last = imax(w->last, where_len(&v[i]->last));
 	}
@@ -97,12 +111,12 @@ text_widths(struct rentry *const *v, size_t n, struct widths *w)
 
 static int
 text_group(FILE *out, const char *title, const char *what,
-    const struct rtab *t)
+    const struct rtab *t, const struct columns *cols)
 {
 	struct rentry **v;
 	struct widths w;
 	size_t n, i;
-	int c;
+	int c, k;
 
 	fprintf(out, "\n%s\n", title);
 	if (t->n == 0) {
@@ -111,16 +125,20 @@ text_group(FILE *out, const char *title, const char *what,
 	}
 	if ((v = rtab_sorted(t, &n)) == NULL)
 		return -1;
-	text_widths(v, n, &w);
+	text_widths(v, n, cols, &w);
 	fprintf(out, "  %*s", w.count, "COUNT");
-	for (c = 0; c < RC_N; c++)
+	for (k = 0; k < cols->n; k++) {
+		c = cols->c[k];
 		fprintf(out, "  %*s", w.by[c], col_names[c]);
+	}
 	fprintf(out, "  %-*s  %-*s  %s\n", w.first, "FIRST", w.last, "LAST",
 	    what);
 	for (i = 0; i < n; i++) {
 		fprintf(out, "  %*llu", w.count, v[i]->count);
-		for (c = 0; c < RC_N; c++)
+		for (k = 0; k < cols->n; k++) {
+			c = cols->c[k];
 			fprintf(out, "  %*llu", w.by[c], v[i]->by[c]);
+		}
 		fprintf(out, "  ");
 		print_where(out, &v[i]->first, w.first);
 		fprintf(out, "  ");
@@ -208,10 +226,19 @@ report_print_text(const struct report *r, FILE *out)
 	    "requiretls-plaintext.  FIRST and LAST seen in reading order\n"
 	    "(FILE:LINE when the line has no timestamp).\n",
 	    r->noncompliant);
-	if (text_group(out, "By client", "CLIENT", &r->clients) == -1 ||
-	    text_group(out, "By sender domain", "DOMAIN", &r->domains) == -1)
+	if (text_group(out, "By client", "CLIENT", &r->clients,
+	    &noncompliant_cols) == -1 ||
+	    text_group(out, "By sender domain", "DOMAIN", &r->domains,
+	    &noncompliant_cols) == -1)
 		return -1;
-	return 0;
+	if (r->downgrades == 0)
+		return 0;
+	fprintf(out, "\nDowngrades: %llu decisions with reason downgrade "
+	    "(plaintext from a network\nthat has always used TLS: STARTTLS "
+	    "stripping?), by client network.\nREJECT: rejected, TEMPFAIL: "
+	    "told to retry, WOULD: logged only.\n", r->downgrades);
+	return text_group(out, "By client network", "NETWORK", &r->networks,
+	    &downgrade_cols);
 }
 
 static void
@@ -229,11 +256,11 @@ json_where(FILE *out, const char *name, const struct rwhere *w)
 
 static int
 json_group(FILE *out, const char *name, const char *what,
-    const struct rtab *t, bool last)
+    const struct rtab *t, const struct columns *cols, bool last)
 {
 	struct rentry **v = NULL;
 	size_t n = 0, i;
-	int c;
+	int k;
 
 	if (t->n > 0 && (v = rtab_sorted(t, &n)) == NULL)
 		return -1;
@@ -242,9 +269,9 @@ json_group(FILE *out, const char *name, const char *what,
 		fprintf(out, "%s\n      {\"%s\": ", i > 0 ? "," : "", what);
 		json_string(out, v[i]->key);
 		fprintf(out, ", \"count\": %llu", v[i]->count);
-		for (c = 0; c < RC_N; c++)
-			fprintf(out, ", \"%s\": %llu", col_keys[c],
-			    v[i]->by[c]);
+		for (k = 0; k < cols->n; k++)
+			fprintf(out, ", \"%s\": %llu", col_keys[cols->c[k]],
+			    v[i]->by[cols->c[k]]);
 		json_where(out, "first_seen", &v[i]->first);
 		json_where(out, "last_seen", &v[i]->last);
 		putc('}', out);
@@ -320,9 +347,15 @@ report_print_json(const struct report *r, FILE *out)
 	json_actions(r, out);
 	fprintf(out, "  \"noncompliant\": {\n    \"decisions\": %llu,\n",
 	    r->noncompliant);
-	if (json_group(out, "by_client", "client", &r->clients, false) == -1 ||
+	if (json_group(out, "by_client", "client", &r->clients,
+	    &noncompliant_cols, false) == -1 ||
 	    json_group(out, "by_sender_domain", "domain", &r->domains,
-	    true) == -1)
+	    &noncompliant_cols, true) == -1)
+		return -1;
+	fprintf(out, "  },\n  \"downgrades\": {\n    \"decisions\": %llu,\n",
+	    r->downgrades);
+	if (json_group(out, "by_network", "network", &r->networks,
+	    &downgrade_cols, true) == -1)
 		return -1;
 	fprintf(out, "  }\n}\n");
 	return 0;

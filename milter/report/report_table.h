@@ -39,6 +39,7 @@ enum rcount {
 	RC_PLAINTEXT,		/* reason=plaintext */
 	RC_WEAK_TLS,		/* reason=weak-tls */
 	RC_REQUIRETLS,		/* reason=requiretls-plaintext */
+	RC_TEMPFAIL,		/* action=tempfail */
 	RC_N
 };
 

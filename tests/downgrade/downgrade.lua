@@ -62,7 +62,7 @@ case(MODE .. ": plaintext from 192.0.2.77 (same /24) is a downgrade", function()
 	local id = PHASE == "learn" and "D01" or "D11"
 	eq(txn("192.0.2.77", id), e.reply, "RCPT reply")
 	T.expect_log(id, { action = e.action, reason = "downgrade",
-	    mode = "testing", stage = "rcpt" })
+	    mode = "testing", stage = "rcpt", network = "192.0.2.0/24" })
 end)
 
 if MODE == "tempfail" then

@@ -72,6 +72,14 @@ status "JSON report exits 0" 0 $?
 same "JSON report of fixture.log" fixture.json "$tmp/json"
 valid_json "JSON report of fixture.log is valid JSON" "$tmp/json"
 
+# Downgrade (reason=downgrade, by network=) and tempfail lines.
+"$MTASTS_MILTER" -r fixture-downgrade.log > "$tmp/out" 2> "$tmp/err"
+status "downgrade report exits 0" 0 $?
+same "text report of downgrades and tempfails" downgrade.out "$tmp/out"
+"$MTASTS_MILTER" -r -j fixture-downgrade.log > "$tmp/json" 2> "$tmp/err"
+same "JSON report of downgrades and tempfails" downgrade.json "$tmp/json"
+valid_json "JSON report of downgrades is valid JSON" "$tmp/json"
+
 "$MTASTS_MILTER" -r < fixture.log > "$tmp/out" 2> "$tmp/err"
 status "report of standard input exits 0" 0 $?
 same "standard input reads like the file" fixture.out "$tmp/out"

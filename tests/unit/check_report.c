@@ -104,7 +104,8 @@ START_TEST(decision_vocabulary_round_trips)
 	for (a = 0; a < ACTION_COUNT; a++)
 		for (r = 0; r < REASON_COUNT; r++) {
 			if ((a == ACTION_ACCEPT) != (r == REASON_NONE) ||
-			    (a == ACTION_EXEMPT) != (r >= REASON_NETWORK))
+			    (a == ACTION_EXEMPT) !=
+			    reason_is_exemption((enum reason)r))
 				continue;
 			tls = r == REASON_WEAK_TLS || a == ACTION_ACCEPT ?
 			    "TLSv1.2" : "none";
