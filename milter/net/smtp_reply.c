@@ -5,6 +5,7 @@
  * fuzzer hands in buffers.  Lengths are checked before every copy; text
  * may contain any byte, including NUL, and is cut at SMTP_TEXT_MAX.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -36,10 +37,12 @@ note_extension(struct smtp_reply *r, const char *s, size_t len)
 {
 	size_t k = 0, o = strlen(r->ext);
 
-	while (k < len && k < 64 && s[k] != ' ' && s[k] != '\0')
+	/* ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
+	while (k < len && k < 64 && (isalnum((unsigned char)s[k]) ||
+	    (k > 0 && s[k] == '-')))
 		k++;
-	if (k == 0)
-		return;
+	if (k == 0 || (k < len && s[k] != ' '))
+		return;		/* not a keyword: ignored */
 	if (k == 8 && strncasecmp(s, "STARTTLS", 8) == 0)
 		r->starttls = true;
 	else if (k == 10 && strncasecmp(s, "REQUIRETLS", 10) == 0)

@@ -8,7 +8,9 @@
  * "DDD-text" (more follow) or "DDD text" / "DDD" (the last); every line
  * must carry the same code.  For an EHLO reply, the keywords of the lines
  * after the first are the extensions: STARTTLS and REQUIRETLS are flagged,
- * and the keywords (up to SMTP_EXT_MAX bytes) are kept, blank-separated.
+ * and the keywords (up to SMTP_EXT_MAX bytes) are kept, blank-separated;
+ * a line whose first word is not an RFC 5321 ehlo-keyword (letters,
+ * digits, "-"; at most 64) adds no extension.
  * smtp_reply_parse() runs a whole buffer through the same code (for the
  * fuzzer and the unit tests); lines end in LF, a CR before it is dropped.
  *
