@@ -83,6 +83,9 @@ static cfg_opt_t conf_opts[] = {
 	CFG_INT("history_window", 30, CFGF_NONE),
 	CFG_INT("history_expire", 90, CFGF_NONE),
 	CFG_INT("history_max_mb", 256, CFGF_NONE),
+	CFG_STR("check_smtp_connect", "", CFGF_NONE),
+	CFG_INT("check_smtp_port", 25, CFGF_NONE),
+	CFG_INT("check_cert_warn_days", 14, CFGF_NONE),
 	CFG_SEC("domain", domain_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };

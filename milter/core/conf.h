@@ -105,6 +105,9 @@ struct conf {
 	char		*check_ca_file;
 	char		*check_connect;
 	long		 check_timeout;
+	char		*check_smtp_connect;	/* "HOST:PORT" or NULL */
+	long		 check_smtp_port;
+	long		 check_cert_warn_days;
 
 	struct domain_rule *domains;
 	size_t		 ndomains;

@@ -482,6 +482,11 @@ check_daemon_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	c->check_connect = dup_str(cfg_getstr(cfg, "check_connect"));
 	c->check_ca_file = check_path(ctx, cfg, "check_ca_file");
 	c->check_timeout = check_range(ctx, cfg, "check_timeout", 1, 3600);
+	check_address_port(ctx, cfg, "check_smtp_connect", ':');
+	c->check_smtp_connect = dup_str(cfg_getstr(cfg, "check_smtp_connect"));
+	c->check_smtp_port = check_range(ctx, cfg, "check_smtp_port", 1, 65535);
+	c->check_cert_warn_days = check_range(ctx, cfg, "check_cert_warn_days",
+	    0, 365);
 }
 
 static void
@@ -586,5 +591,6 @@ conf_destroy(struct conf *c)
 	free(c->history_db);
 	free(c->history_key_prefix);
 	free_reply(&c->downgrade_reply);
+	free(c->check_smtp_connect);
 	free(c);
 }

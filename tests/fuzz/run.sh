@@ -5,7 +5,7 @@
 #   FUZZ_SECONDS   time per target (default 30)
 #   FUZZ_CC        compiler (default clang; needs -fsanitize=fuzzer:
 #                  Debian clang + libclang-rt-14-dev)
-#   FUZZ_TARGETS   subset to run (default: all five)
+#   FUZZ_TARGETS   subset to run (default: all six)
 #   FUZZ_ARTIFACTS directory to copy crash/leak/timeout inputs into
 #                  (default: none; they are shown as a hex dump)
 #   top_srcdir     source tree (default: two levels up)
@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
-FUZZ_TARGETS=${FUZZ_TARGETS:-policy config netlist escape received}
+FUZZ_TARGETS=${FUZZ_TARGETS:-policy config netlist escape received smtpreply}
 src=$top_srcdir/milter
 fz=$top_srcdir/tests/fuzz
 
@@ -40,6 +40,7 @@ sources() {
 	netlist)  echo "$src/lib/netlist.c" ;;
 	escape)   echo "$src/lib/escape.c" ;;
 	received) echo "$src/daemon/received.c" ;;
+	smtpreply) echo "$src/net/smtp_reply.c" ;;
 	esac
 }
 

@@ -165,6 +165,9 @@ START_TEST(defaults)
 	ck_assert_ptr_null(c->check_ca_file);
 	ck_assert_str_eq(c->check_connect, "");
 	ck_assert_int_eq(c->check_timeout, 60);
+	ck_assert_str_eq(c->check_smtp_connect, "");
+	ck_assert_int_eq(c->check_smtp_port, 25);
+	ck_assert_int_eq(c->check_cert_warn_days, 14);
 	ck_assert_uint_eq(c->ndomains, 0);
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_unref(c);
@@ -294,6 +297,10 @@ START_TEST(valid_values)
 		{ "check_resolver = \"192.0.2.53#65535\"\n" },
 		{ "check_connect = \"localhost:443\"\n" },
 		{ "check_connect = \"[::1]:8443\"\n" },
+		{ "check_smtp_connect = \"[::1]:25\"\ncheck_smtp_port = 1\n"
+		    "check_cert_warn_days = 0\n" },
+		{ "check_smtp_connect = \"mx.example:2525\"\n"
+		    "check_smtp_port = 65535\ncheck_cert_warn_days = 365\n" },
 		{ "check_connect = \"192.0.2.1:1\"\n" },
 		{ "user = \"root\"\n" },
 		{ "log_level = \"DEBUG\"\nsyslog_facility = \"LOCAL0\"\n" },
@@ -529,6 +536,14 @@ static const struct bad_conf bad[] = {
 	{ "check_connect = \"host:0\"\n", 1, "must be HOST:PORT" },
 	{ "check_connect = \"host:70000\"\n", 1, "must be HOST:PORT" },
 	{ "check_connect = \"host:44x\"\n", 1, "must be HOST:PORT" },
+	{ "check_smtp_connect = \"127.0.0.1\"\n", 1,
+	    "check_smtp_connect: \"127.0.0.1\" must be HOST:PORT" },
+	{ "check_smtp_connect = \"host:0\"\n", 1, "must be HOST:PORT" },
+	{ "check_smtp_port = 0\n", 1, "check_smtp_port: 0 is not in 1..65535" },
+	{ "check_smtp_port = 65536\n", 1, "check_smtp_port: 65536 is not in" },
+	{ "check_cert_warn_days = -1\n", 1,
+	    "check_cert_warn_days: -1 is not in 0..365" },
+	{ "check_cert_warn_days = 366\n", 1, "check_cert_warn_days: 366 is not" },
 	/* paths, user, logging, hostname, socket */
 	{ "\npidfile = \"run/x.pid\"\n", 2,
 	    "pidfile: \"run/x.pid\" must be an absolute path" },
