@@ -112,6 +112,14 @@ struct conf {
 	struct domain_rule *domains;
 	size_t		 ndomains;
 
+	/* Self-check of the MTA's own STARTTLS (README "When your own TLS
+	 * breaks"). */
+	char		*self_check;		/* "HOST:PORT", NULL = off */
+	long		 self_check_interval;	/* seconds */
+	long		 self_check_timeout;	/* seconds */
+	char		*self_check_name;	/* NULL: the host name */
+	struct reply	 outage_reply;
+
 	/* Downgrade protection (README "Downgrade protection"). */
 	enum downgrade_mode downgrade;
 	struct reply	 downgrade_reply;	/* for tempfail */

@@ -67,11 +67,7 @@ dup_str(const char *s)
 	return d;
 }
 
-static void
-conf_warn(struct conf *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 conf_warn(struct conf *c, const char *fmt, ...)
 {
 	char msg[1024], **n;
@@ -94,7 +90,7 @@ valid_label_char(char c)
 }
 
 /* A host or domain name; lower-cased in place. */
-static bool
+bool
 valid_domain_name(char *s)
 {
 	size_t len = strlen(s), label = 0, i;
@@ -419,7 +415,7 @@ check_path(struct load_ctx *ctx, cfg_t *cfg, const char *key)
 	return v[0] != '\0' ? dup_str(v) : NULL;
 }
 
-static void
+void
 check_address_port(struct load_ctx *ctx, cfg_t *cfg, const char *key,
     char sep)
 {
@@ -542,6 +538,7 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	check_reply(ctx, cfg, "requiretls", &c->requiretls_reply);
 	check_domains(ctx, cfg, c);
 	check_downgrade_keys(ctx, cfg, c);
+	check_selfcheck_keys(ctx, cfg, c);
 	if (ctx->errs->count == 0)
 		check_hostnames(c);
 	return c;
@@ -591,6 +588,9 @@ conf_destroy(struct conf *c)
 	free(c->history_db);
 	free(c->history_key_prefix);
 	free_reply(&c->downgrade_reply);
+	free(c->self_check);
+	free(c->self_check_name);
+	free_reply(&c->outage_reply);
 	free(c->check_smtp_connect);
 	free(c);
 }

@@ -25,6 +25,7 @@
 #include "core/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/downgrade.h"
+#include "daemon/selfcheck.h"
 #include "lib/log.h"
 #include "daemon/signals.h"
 #include "daemon/stats.h"
@@ -123,6 +124,7 @@ reload(void)
 	    c->ndomains);
 	downgrade_reload(c);
 	conf_install(c);
+	selfcheck_reload();
 	stats_count_reload(true);
 }
 

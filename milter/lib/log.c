@@ -329,6 +329,7 @@ name(const char *fmt, ...)					\
 	va_end(ap);						\
 }
 
+LOG_FUNCTION(log_critx, LOG_CRIT, log_vwrite)
 LOG_FUNCTION(log_error, LOG_ERR, log_vwrite_errno)
 LOG_FUNCTION(log_errorx, LOG_ERR, log_vwrite)
 LOG_FUNCTION(log_warn, LOG_WARNING, log_vwrite_errno)

@@ -773,6 +773,7 @@ END_TEST
 START_TEST(policy_sets_domain_mode)
 {
 	struct conf *c = load_ok("hostname = \"a.mx.example.net\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "domain \"example.org\" {\n"
 	    "  policy_file = \"@DATA@/policy-enforce.txt\"\n"
 	    "}\n"
@@ -807,6 +808,7 @@ START_TEST(hostname_mx_warning)
 
 	/* Global policy: this host is not one of its mx. */
 	c = load_ok("hostname = \"mx9.example.net\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "policy_file = \"@DATA@/policy-enforce.txt\"\n");
 	ck_assert_uint_eq(c->nwarnings, 1);
 	ck_assert_ptr_nonnull(strstr(c->warnings[0], "policy_file"));
@@ -818,10 +820,12 @@ START_TEST(hostname_mx_warning)
 
 	/* Listed exactly, or through the wildcard: no warning. */
 	c = load_ok("hostname = \"MX1.example.org\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "policy_file = \"@DATA@/policy-enforce.txt\"\n");
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_unref(c);
 	c = load_ok("hostname = \"b.mx.example.net\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "policy_file = \"@DATA@/policy-enforce.txt\"\n");
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_unref(c);
