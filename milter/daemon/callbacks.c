@@ -335,7 +335,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (v.action == ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
 	log_decision(ctx, s, "mail", &v, NULL);
-	if (v.action == ACTION_REJECT) {
+	if (v.action == ACTION_REJECT || v.action == ACTION_TEMPFAIL) {
 		s->in_txn = false;
 		return apply_reject(ctx, v.reply);
 	}

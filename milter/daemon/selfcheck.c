@@ -209,8 +209,13 @@ log_step(const struct conf *c, const struct selfcheck_step *st,
 	default:
 		break;
 	}
-	if (st->warn_expiry && gmtime_r(&na, &tm) != NULL &&
-	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%SZ", &tm) > 0)
+	if (!st->warn_expiry || gmtime_r(&na, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		return;
+	if (na <= time(NULL))
+		log_warnx("self-check: the certificate of %s expired on %s",
+		    c->self_check, date);
+	else
 		log_warnx("self-check: the certificate of %s expires on %s "
 		    "(in %lld day(s))", c->self_check, date,
 		    (long long)((na - time(NULL)) / 86400));
