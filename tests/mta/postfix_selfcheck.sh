@@ -30,59 +30,8 @@ MTA_LOG=$MTA_DIR/postfix/maillog
 PF_DIR=$MTA_DIR/postfix
 STATS=$MTA_DIR/stats.prom
 
-# A CA, a good certificate for mx.test.example and an expired one.
-pki() {
-    local d=$MTA_DIR/tls
-    mkdir -p "$d" && cd "$d" || return 1
-    cat >ca.cnf <<'EOC'
-[ca]
-default_ca = testca
-[testca]
-database = index.txt
-new_certs_dir = .
-serial = serial
-certificate = ca.pem
-private_key = ca.key
-default_md = sha256
-policy = anything
-unique_subject = no
-copy_extensions = copy
-[anything]
-commonName = supplied
-EOC
-    : >index.txt
-    echo 1000 >serial
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
-        -days 30 -subj "/CN=selfcheck test CA" \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" &&
-    openssl req -new -newkey rsa:2048 -nodes -keyout key.pem -out good.csr \
-        -subj "/CN=$MTA_HOSTNAME" -addext "subjectAltName=DNS:$MTA_HOSTNAME" &&
-    openssl ca -batch -config ca.cnf -notext -in good.csr -out cert.pem \
-        -days 20 &&
-    openssl ca -batch -config ca.cnf -notext -in good.csr -out expired.pem \
-        -startdate 20200101000000Z -enddate 20200201000000Z &&
-    chmod 600 key.pem
-    cd - >/dev/null || return 1
-}
-pki >"$MTA_DIR/pki.log" 2>&1 || bail_out "cannot make the test certificates" "$MTA_DIR/pki.log"
+make_test_pki "$MTA_DIR/tls"
 
-selfcheck_conf() {	# selfcheck_conf INTERVAL
-    milter_restart 'mode = "enforce"' 'exempt_networks = {}' \
-        "self_check = \"127.0.0.1:$SMTP_PORT\"" \
-        "self_check_name = \"$MTA_HOSTNAME\"" \
-        "check_ca_file = \"$MTA_DIR/tls/ca.pem\"" \
-        "self_check_interval = $1" 'self_check_timeout = 3' \
-        "stats_file = \"$STATS\"" \
-        "reject_message = \"$REJECT_TEXT\""
-}
-# stats_has ERE: SIGUSR1 writes the statistics file; it matches ERE.
-stats_has() {
-    rm -f "$STATS"
-    kill -USR1 "$MILTER_PID" 2>/dev/null
-    wait_until 5 test -s "$STATS" && grep -Eq -- "$1" "$STATS"
-}
-state_is() { stats_has "mtasts_milter_self_check_state\\{state=\"$1\"\\} 1"; }
 pf_tls() {	# pf_tls LEVEL [CERT]: edit main.cf and reload Postfix
     postconf -c "$PF_DIR" -e "smtpd_tls_security_level = $1" \
         "smtpd_tls_cert_file = $MTA_DIR/tls/${2:-cert.pem}"
@@ -93,7 +42,7 @@ plain() {	# plain OUT: one plaintext message; QN = queue count before
     smtp_send "$1" --to user@example.org
 }
 
-selfcheck_conf 5
+selfcheck_conf "$SMTP_PORT" 5
 postfix_setup "$PF_DIR" "$SMTP_PORT" "inet:127.0.0.1:$MILTER_PORT"
 postfix_start "$PF_DIR" "$SMTP_PORT"
 
@@ -165,7 +114,7 @@ t_end "expired certificate: self-check certificate, warning and expiry metric, 5
 # 6. Long interval: 20 plaintext transactions in a row trigger a probe.
 t_begin
 pf_tls may cert.pem
-selfcheck_conf 3600
+selfcheck_conf "$SMTP_PORT" 3600
 wait_until 15 state_is ok || t_fail "state not ok after restart"
 pf_tls none
 m=$(log_mark "$MILTER_LOG")
