@@ -33,6 +33,7 @@
 #include "core/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/downgrade.h"
+#include "daemon/selfcheck.h"
 #include "history/history_print.h"
 #include "lib/log.h"
 #include "report/report.h"
@@ -249,6 +250,7 @@ run_daemon(const struct options *o, struct conf *c)
 	if (log_start_writer() != 0)
 		fatalx("cannot start the log writer thread");
 	downgrade_start(c);
+	(void)selfcheck_start();
 	if (signals_start(o->config, o->level != NULL) != 0)
 		fatalx("cannot start the signal thread");
 	log_notice("started: socket %s, global mode %s, %zu domain block(s)",

@@ -105,9 +105,20 @@ struct conf {
 	char		*check_ca_file;
 	char		*check_connect;
 	long		 check_timeout;
+	char		*check_smtp_connect;	/* "HOST:PORT" or NULL */
+	long		 check_smtp_port;
+	long		 check_cert_warn_days;
 
 	struct domain_rule *domains;
 	size_t		 ndomains;
+
+	/* Self-check of the MTA's own STARTTLS (README "When your own TLS
+	 * breaks"). */
+	char		*self_check;		/* "HOST:PORT", NULL = off */
+	long		 self_check_interval;	/* seconds */
+	long		 self_check_timeout;	/* seconds */
+	char		*self_check_name;	/* NULL: the host name */
+	struct reply	 outage_reply;
 
 	/* Downgrade protection (README "Downgrade protection"). */
 	enum downgrade_mode downgrade;

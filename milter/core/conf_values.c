@@ -78,11 +78,7 @@ dup_str(const char *s)
 	return d;
 }
 
-static void
-conf_warn(struct conf *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 conf_warn(struct conf *c, const char *fmt, ...)
 {
 	char msg[1024], **n;
@@ -102,7 +98,7 @@ conf_warn(struct conf *c, const char *fmt, ...)
 }
 
 /* A host or domain name, no trailing dot; lower-cased in place. */
-static bool
+bool
 valid_domain_name(char *s)
 {
 	size_t len = strlen(s);
@@ -432,7 +428,7 @@ check_path(struct load_ctx *ctx, cfg_t *cfg, const char *key)
 }
 
 /* check_resolver: ADDR or ADDR#PORT; check_connect: HOST:PORT. */
-static void
+void
 check_address_port(struct load_ctx *ctx, cfg_t *cfg, const char *key,
     char sep)
 {
@@ -483,6 +479,11 @@ check_daemon_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 	c->check_connect = dup_str(cfg_getstr(cfg, "check_connect"));
 	c->check_ca_file = check_path(ctx, cfg, "check_ca_file");
 	c->check_timeout = check_range(ctx, cfg, "check_timeout", 1, 3600);
+	check_address_port(ctx, cfg, "check_smtp_connect", ':');
+	c->check_smtp_connect = dup_str(cfg_getstr(cfg, "check_smtp_connect"));
+	c->check_smtp_port = check_range(ctx, cfg, "check_smtp_port", 1, 65535);
+	c->check_cert_warn_days = check_range(ctx, cfg, "check_cert_warn_days",
+	    0, 365);
 }
 
 static void
@@ -542,6 +543,7 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	check_reply(ctx, cfg, "requiretls", &c->requiretls_reply);
 	check_domains(ctx, cfg, c);
 	check_downgrade_keys(ctx, cfg, c);
+	check_selfcheck_keys(ctx, cfg, c);
 	if (ctx->errs->count == 0 && !build_oom)
 		check_hostnames(c);
 	if (build_oom)
@@ -591,5 +593,9 @@ conf_destroy(struct conf *c)
 	free(c->history_db);
 	free(c->history_key_prefix);
 	free_reply(&c->downgrade_reply);
+	free(c->self_check);
+	free(c->self_check_name);
+	free_reply(&c->outage_reply);
+	free(c->check_smtp_connect);
 	free(c);
 }

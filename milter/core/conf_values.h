@@ -33,6 +33,17 @@ long		 check_range(struct load_ctx *, cfg_t *, const char *key,
 /* Validates PREFIX_code, PREFIX_xcode, PREFIX_message into r. */
 void		 check_reply(struct load_ctx *, cfg_t *, const char *prefix,
 		    struct reply *r);
+/* A warning kept in the snapshot (printed by -n and at start-up). */
+void		 conf_warn(struct conf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* A host name (lower-cased in place); "HOST:PORT" (sep ':') or
+ * "ADDR#PORT" (sep '#') keys. */
+bool		 valid_domain_name(char *);
+void		 check_address_port(struct load_ctx *, cfg_t *, const char *key,
+		    char sep);
+/* self_check* and outage_* keys (conf_selfcheck.c). */
+void		 check_selfcheck_keys(struct load_ctx *, cfg_t *,
+		    struct conf *);
 /* downgrade and history_* keys (conf_downgrade.c). */
 void		 check_downgrade_keys(struct load_ctx *, cfg_t *,
 		    struct conf *);

@@ -91,6 +91,10 @@ client_exempt(const struct conf *c, const struct session_facts *f)
 	return netlist_match_string(c->exempt_networks, f->client_addr);
 }
 
+static struct verdict	judge_rcpt(const struct conf *, enum tls_state, bool,
+			    const char *);
+static struct verdict	outage_guard(const struct conf *, struct verdict, bool);
+
 static struct verdict
 make_verdict(enum action a, enum reason r, enum sts_mode m,
     const struct reply *reply)
@@ -101,6 +105,7 @@ make_verdict(enum action a, enum reason r, enum sts_mode m,
 	v.reason = r;
 	v.mode = m;
 	v.reply = reply;
+	v.outage_guard = false;
 	return v;
 }
 
@@ -133,8 +138,8 @@ engine_judge_mail(const struct conf *c, const struct session_facts *f,
 	if (c->exempt_authenticated && is_authenticated(f))
 		return make_verdict(ACTION_EXEMPT, REASON_AUTH, c->mode, NULL);
 	if (engine_rejects_all(c))
-		return make_verdict(ACTION_REJECT, why, STS_MODE_ENFORCE,
-		    &c->reject);
+		return outage_guard(c, make_verdict(ACTION_REJECT, why,
+		    STS_MODE_ENFORCE, &c->reject), f->tls_outage);
 	return make_verdict(ACTION_PER_RCPT, why, c->mode, NULL);
 }
 
@@ -315,15 +320,39 @@ downgrade_verdict(const struct conf *c, enum sts_mode mode)
 	}
 }
 
-struct verdict
-engine_judge_rcpt(const struct conf *c, enum tls_state tls, const char *rcpt)
+/* Rule 7: no permanent rejection for a TLS failure that is ours. */
+static struct verdict
+outage_guard(const struct conf *c, struct verdict v, bool tls_outage)
 {
-	return engine_judge_rcpt_history(c, tls, false, rcpt);
+	if (!tls_outage || v.action != ACTION_REJECT ||
+	    (v.reason != REASON_PLAINTEXT && v.reason != REASON_WEAK_TLS &&
+	    v.reason != REASON_DOWNGRADE))
+		return v;
+	v.action = ACTION_TEMPFAIL;
+	v.reply = &c->outage_reply;
+	v.outage_guard = true;
+	return v;
 }
 
 struct verdict
-engine_judge_rcpt_history(const struct conf *c, enum tls_state tls,
-    bool network_protected, const char *rcpt)
+engine_judge_rcpt(const struct conf *c, enum tls_state tls, const char *rcpt)
+{
+	static const struct rcpt_context none = { false, false };
+
+	return engine_judge_rcpt_ctx(c, tls, &none, rcpt);
+}
+
+struct verdict
+engine_judge_rcpt_ctx(const struct conf *c, enum tls_state tls,
+    const struct rcpt_context *ctx, const char *rcpt)
+{
+	return outage_guard(c, judge_rcpt(c, tls, ctx->network_protected, rcpt),
+	    ctx->tls_outage);
+}
+
+static struct verdict
+judge_rcpt(const struct conf *c, enum tls_state tls, bool network_protected,
+    const char *rcpt)
 {
 	enum reason why = tls == TLS_WEAK ? REASON_WEAK_TLS : REASON_PLAINTEXT;
 	char local[512], domain[512];

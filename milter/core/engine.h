@@ -19,6 +19,9 @@
  *	6. Downgrade: plaintext from a network the TLS history calls
  *	   protected, to a recipient whose mode is not enforce, is logged,
  *	   tempfailed or rejected as the downgrade key says.
+ *	7. TLS outage: while the self-check finds this MTA's STARTTLS broken,
+ *	   a rejection for plaintext, weak TLS or downgrade becomes the
+ *	   outage reply (a temporary failure): the sender is not at fault.
  *
  * Failure modes: none; missing facts count as plaintext, so a lost macro
  * can only make the engine stricter, never more lenient.
@@ -47,6 +50,13 @@ struct session_facts {
 	const struct sockaddr	*client_sa;	/* from xxfi_connect */
 	const char		*client_addr;	/* {client_addr}, fallback */
 	bool			 requiretls;	/* MAIL FROM had REQUIRETLS */
+	bool			 tls_outage;	/* self-check: our TLS is down */
+};
+
+/* What the daemon knows beyond the session when judging a recipient. */
+struct rcpt_context {
+	bool	network_protected;	/* the TLS history protects it */
+	bool	tls_outage;		/* self-check: our TLS is down */
 };
 
 struct verdict {
@@ -54,6 +64,7 @@ struct verdict {
 	enum reason		 reason;
 	enum sts_mode		 mode;		/* mode that applied */
 	const struct reply	*reply;		/* set for REJECT and TEMPFAIL */
+	bool			 outage_guard;	/* a reject turned tempfail */
 };
 
 enum tls_state	 engine_tls_state(const struct conf *, const char *tls_version,
@@ -63,12 +74,13 @@ struct verdict	 engine_judge_mail(const struct conf *,
 struct verdict	 engine_judge_rcpt(const struct conf *, enum tls_state,
 		    const char *rcpt);
 /*
- * The same, for a client whose network the TLS history calls protected
- * (rule 6): where the recipient's mode is not enforce, plaintext is a
- * downgrade, handled as the downgrade key says.
+ * The same with what the daemon knows: a client whose network the TLS
+ * history calls protected (rule 6: where the recipient's mode is not
+ * enforce, plaintext is a downgrade, handled as the downgrade key says),
+ * and whether this MTA's own STARTTLS is down (rule 7).
  */
-struct verdict	 engine_judge_rcpt_history(const struct conf *, enum tls_state,
-		    bool network_protected, const char *rcpt);
+struct verdict	 engine_judge_rcpt_ctx(const struct conf *, enum tls_state,
+		    const struct rcpt_context *, const char *rcpt);
 /* The client is exempt (rule 2), whatever its TLS state. */
 bool		 engine_client_exempt(const struct conf *,
 		    const struct session_facts *);

@@ -25,6 +25,7 @@
 #include "core/engine.h"
 #include "daemon/downgrade.h"
 #include "history/history_rule.h"
+#include "daemon/selfcheck.h"
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "daemon/received.h"
@@ -55,6 +56,7 @@ struct session {
 	bool			 client_exempt;		/* never recorded */
 	bool			 history_unknown;	/* lookup failed */
 	char			 network[HISTORY_KEY_MAX];	/* its key */
+	bool			 tls_outage;		/* self-check, at MAIL */
 	bool			 downgrade_refused;
 	char			 tls_version[32];
 	char			 cipher[128];
@@ -142,6 +144,7 @@ txn_reset(struct session *s)
 	s->client_exempt = false;
 	s->history_unknown = false;
 	s->network[0] = '\0';
+	s->tls_outage = false;
 	s->downgrade_refused = false;
 	s->tls_version[0] = s->cipher[0] = s->cipher_bits[0] = '\0';
 	s->from[0] = '\0';
@@ -230,6 +233,8 @@ log_decision(SMFICTX *ctx, struct session *s, const char *stage,
 		kvline_add(&kv, "reason", reason_name(v->reason));
 	if (v->action != ACTION_ACCEPT || v->reason != REASON_NONE)
 		kvline_add(&kv, "mode", sts_mode_name(v->mode));
+	if (v->outage_guard)
+		kvline_add(&kv, "guard", "tls-outage");
 	kvline_add(&kv, "stage", stage);
 	add_session_fields(&kv, s);
 	if (rcpt != NULL)
@@ -321,6 +326,7 @@ gather_facts(SMFICTX *ctx, struct session *s, struct session_facts *f,
 		f->client_addr = smfi_getsymval(ctx, "{client_addr}");
 	f->requiretls = argv != NULL && argv[0] != NULL &&
 	    engine_has_requiretls(argv + 1);
+	f->tls_outage = s->tls_outage = selfcheck_outage();
 	copy_bounded(s->tls_version, sizeof(s->tls_version), f->tls_version);
 	copy_bounded(s->cipher, sizeof(s->cipher),
 	    smfi_getsymval(ctx, "{cipher}"));
@@ -379,8 +385,9 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	stats_count_transaction(s->tls != TLS_PLAINTEXT, s->tls_version);
 	if (s->requiretls)
 		stats_count_requiretls();
-	if (s->conf->downgrade != DOWNGRADE_OFF) {
-		/* The history needs exemption for TLS sessions too. */
+	if (s->conf->downgrade != DOWNGRADE_OFF || s->conf->self_check != NULL) {
+		/* The history and the self-check need exemption for TLS
+		 * sessions too. */
 		if (s->conf->exempt_authenticated && f.auth_type == NULL &&
 		    f.auth_authen == NULL) {
 			f.auth_type = smfi_getsymval(ctx, "{auth_type}");
@@ -388,12 +395,15 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		}
 		s->client_exempt = engine_client_exempt(s->conf, &f);
 	}
+	if (s->conf->self_check != NULL)
+		selfcheck_note_transaction(s->tls == TLS_PLAINTEXT &&
+		    !s->client_exempt);
 	if (s->have_sa && engine_wants_history(s->conf, &v))
 		lookup_history(s);
 	if (v.action == ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
 	log_decision(ctx, s, "mail", &v, NULL);
-	if (v.action == ACTION_REJECT) {
+	if (v.action == ACTION_REJECT || v.action == ACTION_TEMPFAIL) {
 		s->in_txn = false;
 		return apply_reject(ctx, v.reply);
 	}
@@ -404,13 +414,16 @@ static sfsistat
 mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct session *s = smfi_getpriv(ctx);
+	struct rcpt_context rctx;
 	struct verdict v;
 
 	if (s == NULL || !s->in_txn || s->conf == NULL)
 		return SMFIS_TEMPFAIL;	/* no MAIL FROM seen: fail closed */
 	if (s->mail_verdict.action != ACTION_PER_RCPT)
 		return SMFIS_CONTINUE;
-	v = engine_judge_rcpt_history(s->conf, s->tls, s->network_protected,
+	rctx.network_protected = s->network_protected;
+	rctx.tls_outage = s->tls_outage;
+	v = engine_judge_rcpt_ctx(s->conf, s->tls, &rctx,
 	    argv != NULL ? argv[0] : NULL);
 	log_decision(ctx, s, "rcpt", &v, argv != NULL ? argv[0] : "");
 	if (v.reason == REASON_DOWNGRADE && v.reply != NULL)
@@ -460,12 +473,14 @@ insert_received(SMFICTX *ctx, struct session *s)
  * a single stripped attempt would unprotect the network.  Nor does one
  * whose lookup failed: while the store is down nothing is known, and an
  * attacker must not be able to unprotect a network by timing a failure.
+ * Nor is plaintext during a local TLS outage: it is this MTA's fault.
  */
 static void
 record_history(const struct session *s)
 {
 	if (s->conf->downgrade == DOWNGRADE_OFF || !s->have_sa ||
-	    s->client_exempt || s->downgrade_refused || s->history_unknown)
+	    s->client_exempt || s->downgrade_refused || s->history_unknown ||
+	    (s->tls_outage && s->tls == TLS_PLAINTEXT))
 		return;
 	downgrade_record((const struct sockaddr *)&s->client_sa,
 	    s->tls != TLS_PLAINTEXT);

@@ -26,6 +26,7 @@
 #include "daemon/daemon.h"
 #include "lib/clock.h"
 #include "daemon/downgrade.h"
+#include "daemon/selfcheck.h"
 #include "lib/log.h"
 #include "daemon/signals.h"
 #include "daemon/stats.h"
@@ -127,6 +128,7 @@ reload(void)
 	    c->ndomains);
 	downgrade_reload(c);
 	conf_install(c);
+	selfcheck_reload();
 	stats_count_reload(true);
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon/downgrade.h"
+#include "daemon/selfcheck.h"
 #include "daemon/stats.h"
 
 /* TLS versions get fixed slots; anything else is counted as "other". */
@@ -107,6 +108,31 @@ format_history(FILE *fp)
 	fprintf(fp, "mtasts_milter_history_protected_networks %ld\n", n);
 }
 
+/* The self-check (daemon/selfcheck.c), when self_check is set. */
+static void
+format_selfcheck(FILE *fp)
+{
+	enum selfcheck_state s, cur = selfcheck_state();
+
+	if (!selfcheck_enabled())
+		return;
+	header(fp, "mtasts_milter_self_check_state", "gauge",
+	    "State of the self-check of the MTA's STARTTLS (1 = current).");
+	for (s = SELFCHECK_OK; s < SELFCHECK_NSTATES; s++)
+		fprintf(fp, "mtasts_milter_self_check_state{state=\"%s\"} %d\n",
+		    selfcheck_state_name(s), s == cur ? 1 : 0);
+	header(fp, "mtasts_milter_self_check_last_success_timestamp_seconds",
+	    "gauge", "Last self-check whose TLS handshake completed.");
+	fprintf(fp, "mtasts_milter_self_check_last_success_timestamp_seconds "
+	    "%lld\n", (long long)selfcheck_last_success());
+	if (selfcheck_cert_expiry() == 0)
+		return;
+	header(fp, "mtasts_milter_certificate_expiry_timestamp_seconds",
+	    "gauge", "notAfter of the certificate the MTA serves.");
+	fprintf(fp, "mtasts_milter_certificate_expiry_timestamp_seconds %lld\n",
+	    (long long)selfcheck_cert_expiry());
+}
+
 void
 stats_format(FILE *fp)
 {
@@ -145,6 +171,7 @@ stats_format(FILE *fp)
 	fprintf(fp, "mtasts_milter_config_reloads_total{result=\"error\"} "
 	    "%lu\n", get(&reloads[0]));
 	format_history(fp);
+	format_selfcheck(fp);
 	header(fp, "mtasts_milter_start_time_seconds", "gauge",
 	    "Start time of the process since the Unix epoch.");
 	fprintf(fp, "mtasts_milter_start_time_seconds %lld\n",

@@ -365,6 +365,7 @@ name(const char *fmt, ...)					\
 	then;							\
 }
 
+LOG_FUNCTION(log_critx, LOG_CRIT, log_vwrite, (void)0)
 LOG_FUNCTION(log_error, LOG_ERR, log_vwrite_errno, (void)0)
 LOG_FUNCTION(log_errorx, LOG_ERR, log_vwrite, (void)0)
 LOG_FUNCTION(log_warn, LOG_WARNING, log_vwrite_errno, (void)0)

@@ -37,6 +37,7 @@ int	log_level_parse(const char *name);	/* -1 when unknown */
 const char *log_level_name(int level);
 int	log_facility_parse(const char *name);	/* -1 when unknown */
 
+void	log_critx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -149,6 +149,10 @@ dnsq_open(const char *resolver, long timeout, char *err, size_t errlen)
 		return NULL;
 	}
 	q->res.options |= RES_IGNTC | RES_RECURSE;
+#ifdef RES_TRUSTAD
+	/* Only the configured resolver is asked: trust its AD bit (DANE). */
+	q->res.options |= RES_TRUSTAD;
+#endif
 	q->res.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES |
 	    RES_USEVC);	/* glibc's TCP path has no timeout */
 	dnsq_set_timeout(q, timeout);
@@ -203,6 +207,7 @@ send_query(struct dnsq *q, const char *name, int type, unsigned char *ans,
 	memcpy(qbuf + qlen, opt, sizeof(opt));	/* ARCOUNT is 0: make it 1 */
 	qbuf[10] = 0;
 	qbuf[11] = 1;
+	qbuf[3] |= 0x20;	/* AD: tell us whether it validated (RFC 6840) */
 	qlen += OPT_RR_LEN;
 	memset(ans, 0, NS_HFIXEDSZ);
 	errno = 0;
@@ -302,6 +307,14 @@ rr_data(ns_msg *msg, ns_rr *rr, int type, struct dnsq_rr *out)
 		out->pref = ns_get16(rd);
 		out->len = strlen(name);
 		return strdup(name);
+	case ns_t_tlsa:
+		/* usage, selector, matching type, then the data */
+		if (rdlen < 3 || rdlen > 1024 || (p = malloc(rdlen + 1)) == NULL)
+			return NULL;
+		memcpy(p, rd, rdlen);
+		p[rdlen] = '\0';
+		out->len = rdlen;
+		return p;
 	case ns_t_a:
 	case ns_t_aaaa:
 		if (rdlen != (type == ns_t_a ? 4U : 16U) ||
@@ -370,6 +383,7 @@ parse_answer(const unsigned char *ans, int len, int type,
 	}
 	if (collect(&msg, type, r) != 0)
 		goto malformed;
+	r->ad = ns_msg_getflag(msg, ns_f_ad) != 0;
 	if (r->nrr > 0)
 		r->status = DNSQ_OK;
 	else if (r->ncname > before)

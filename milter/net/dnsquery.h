@@ -6,11 +6,14 @@
  *	either the system's name servers or, for tests and split-horizon
  *	setups, one server given as "ADDR" or "ADDR#PORT" (IPv4 or IPv6,
  *	optionally in [brackets]).  dnsq_lookup() asks for one record type
- *	(TXT, MX, A, AAAA) and follows CNAMEs, both the ones a recursive
+ *	(TXT, MX, A, AAAA, TLSA) and follows CNAMEs, both the ones a recursive
  *	server already put in the answer and, when it stopped at a CNAME, by
  *	asking again for the target.  TXT strings of one record are
  *	concatenated (RFC 7208/8461 style); MX records carry their preference
- *	and exchange name; A/AAAA records their address bytes.
+ *	and exchange name; A/AAAA records their address bytes; TLSA records
+ *	their raw RDATA (usage, selector, matching type, data; 3 to 1024
+ *	bytes).  ad says whether the server set the AD bit on the answer
+ *	(DNSSEC-validated); glibc's RES_TRUSTAD is set so that it reaches us.
  *	dnsq_addresses() turns the A and AAAA records of a name into socket
  *	addresses, A first.  (The syntax of the records: dnsrecord.h.)
  *
@@ -57,6 +60,7 @@ struct dnsq_result {
 	size_t		 nrr;
 	char		 owner[DNSQ_NAME_MAX];	/* name after CNAMEs */
 	unsigned	 ncname;		/* aliases followed */
+	bool		 ad;			/* AD bit of the last answer */
 	char		 err[160];
 };
 
@@ -67,7 +71,7 @@ struct dnsq	*dnsq_open(const char *resolver, long timeout, char *err,
 void		 dnsq_close(struct dnsq *);
 /* The bound of each later query, in seconds (at least 1). */
 void		 dnsq_set_timeout(struct dnsq *, long timeout);
-/* type is ns_t_txt, ns_t_mx, ns_t_a or ns_t_aaaa. */
+/* type is ns_t_txt, ns_t_mx, ns_t_a, ns_t_aaaa or ns_t_tlsa. */
 enum dnsq_status dnsq_lookup(struct dnsq *, const char *name, int type,
 		    struct dnsq_result *);
 void		 dnsq_result_free(struct dnsq_result *);

@@ -25,6 +25,7 @@
 
 #include "probe/probe.h"
 #include "probe/probe_print.h"
+#include "probe/probe_mx.h"
 #include "net/dnsquery.h"
 #include "core/dnsrecord.h"
 #include "core/engine.h"
@@ -48,6 +49,8 @@ struct prober {
 	struct sts_policy	 policy;
 	long			 timeout;	/* check_timeout, seconds */
 	long long		 deadline;	/* of txt + policy, ms */
+	char			*mx[DNSQ_MAX_RR];	/* to probe, in order */
+	size_t			 nmx;
 };
 
 
@@ -338,6 +341,9 @@ judge_mx(struct prober *ck, struct dnsq_rr *rr, size_t n, const char *how)
 
 	qsort(rr, n, sizeof(*rr), mx_cmp);
 	for (i = 0; i < n; i++) {
+		if (ck->nmx < DNSQ_MAX_RR &&
+		    (ck->mx[ck->nmx] = strdup(rr[i].data)) != NULL)
+			ck->nmx++;
 		list_add(all, sizeof(all), rr[i].data);
 		if (!policy_host_allowed(&ck->policy, rr[i].data)) {
 			list_add(bad, sizeof(bad), rr[i].data);
@@ -525,6 +531,7 @@ check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
     struct probe_report *rep)
 {
 	struct prober ck;
+	size_t i;
 
 	memset(&ck, 0, sizeof(ck));
 	ck.conf = conf;
@@ -544,6 +551,10 @@ check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
 	check_hostname(&ck);
 	check_tlsrpt(&ck);
 	check_mode(&ck);
+	probe_mx_hosts(conf, ck.have_policy ? &ck.policy : NULL, ck.mx, ck.nmx,
+	    rep);
+	for (i = 0; i < ck.nmx; i++)
+		free(ck.mx[i]);
 	policy_free(&ck.policy);
 }
 
@@ -583,6 +594,8 @@ probe_domains(const struct conf *conf, char *const *domains, size_t n,
 	}
 	if (json)
 		probe_print_json(out, reps, n, all);
+	for (i = 0; i < n; i++)
+		probe_report_free(&reps[i]);
 	free(reps);
 	dnsq_close(dns);
 	return all == PROBE_FAIL ? 1 : 0;

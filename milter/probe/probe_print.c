@@ -4,6 +4,7 @@
  * Details are sanitised once, when added, so both printers can trust
  * them; the JSON printer still escapes quotes and backslashes.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/escape.h"
@@ -33,13 +34,29 @@ probe_report_vadd(struct probe_report *rep, enum probe_status st,
 	struct probe_line *l;
 	char raw[PROBE_DETAIL_MAX * 2];
 
-	if (rep->nlines >= PROBE_NLINES)
-		return;
+	if (rep->nlines == rep->cap) {
+		size_t cap = rep->cap > 0 ? rep->cap * 2 : 16;
+
+		if ((l = reallocarray(rep->lines, cap, sizeof(*l))) == NULL) {
+			rep->lost++;
+			return;
+		}
+		rep->lines = l;
+		rep->cap = cap;
+	}
 	l = &rep->lines[rep->nlines++];
 	l->status = st;
 	l->check = check;
 	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
 	sanitise(l->detail, sizeof(l->detail), raw);
+}
+
+void
+probe_report_free(struct probe_report *rep)
+{
+	free(rep->lines);
+	rep->lines = NULL;
+	rep->nlines = rep->cap = 0;
 }
 
 enum probe_status
@@ -48,6 +65,8 @@ probe_report_worst(const struct probe_report *rep)
 	enum probe_status w = PROBE_OK;
 	size_t i;
 
+	if (rep->lost > 0)
+		return PROBE_FAIL;
 	for (i = 0; i < rep->nlines; i++)
 		if (rep->lines[i].status > w)
 			w = rep->lines[i].status;
@@ -65,6 +84,9 @@ probe_print_text(FILE *out, const struct probe_report *rep, int width)
 		fprintf(out, "%-4s %-*s  %-8s %s\n",
 		    status_names[rep->lines[i].status], width, dom,
 		    rep->lines[i].check, rep->lines[i].detail);
+	if (rep->lost > 0)
+		fprintf(out, "%-4s %-*s  %-8s %zu result lines lost: out of "
+		    "memory\n", "fail", width, dom, "internal", rep->lost);
 	fflush(out);
 }
 
@@ -90,6 +112,11 @@ probe_print_json(FILE *out, const struct probe_report *reps, size_t n,
 			json_string(out, reps[d].lines[i].detail);
 			putc('}', out);
 		}
+		if (reps[d].lost > 0)
+			fprintf(out, "%s{\"check\":\"internal\",\"status\":"
+			    "\"fail\",\"detail\":\"%zu result lines lost: out "
+			    "of memory\"}", reps[d].nlines > 0 ? "," : "",
+			    reps[d].lost);
 		fprintf(out, "]}");
 	}
 	fprintf(out, "]}\n");

@@ -10,8 +10,12 @@
  * (status padded to 4, the domain padded to width, the check to 8);
  * probe_print_json() writes all reports as one JSON document.
  *
- * Failure modes: none; details longer than PROBE_DETAIL_MAX end in "...",
- * lines beyond PROBE_NLINES are dropped.
+ * The line list grows as needed (one domain has six checks plus up to
+ * three lines per MX host); probe_report_free() releases it.
+ *
+ * Failure modes: details longer than PROBE_DETAIL_MAX end in "...".  A
+ * line that cannot be stored (out of memory) is counted in lost; the
+ * report is then a failure and both printers say how many were lost.
  */
 #ifndef MTASTS_PROBE_PRINT_H
 #define MTASTS_PROBE_PRINT_H
@@ -21,7 +25,6 @@
 #include <stdio.h>
 
 #define PROBE_DETAIL_MAX	480
-#define PROBE_NLINES		6
 
 enum probe_status {
 	PROBE_OK = 0,
@@ -37,13 +40,15 @@ struct probe_line {
 
 struct probe_report {
 	char			 domain[256];
-	struct probe_line	 lines[PROBE_NLINES];
-	size_t			 nlines;
+	struct probe_line	*lines;
+	size_t			 nlines, cap;
+	size_t			 lost;		/* lines not stored: no memory */
 };
 
 void	probe_report_vadd(struct probe_report *, enum probe_status,
 	    const char *check, const char *fmt, va_list)
 	    __attribute__((format(printf, 4, 0)));
+void	probe_report_free(struct probe_report *);
 enum probe_status probe_report_worst(const struct probe_report *);
 void	probe_print_text(FILE *, const struct probe_report *, int width);
 void	probe_print_json(FILE *, const struct probe_report *, size_t n,

@@ -13,6 +13,9 @@ Zone file lines (shell-like quoting, # comments):
     NAME MX 10 mail.example.test
     NAME CNAME target.example.test
     NAME TXT "string" ["more strings of the same record"...]
+    NAME TLSA 3 1 1 HEXDATA
+    NAME AD                set the AD bit (DNSSEC-validated) on answers
+                           for NAME (the name asked for)
     NAME SERVFAIL          answer SERVFAIL for every query of NAME
     NAME DROP              never answer queries for NAME (client timeout)
     NAME TRUNCATE          answer with TC set and no records
@@ -30,8 +33,8 @@ import sys
 import threading
 import time
 
-TYPES = {"A": 1, "CNAME": 5, "MX": 15, "TXT": 16, "AAAA": 28}
-SPECIAL = ("SERVFAIL", "DROP", "TRUNCATE")
+TYPES = {"A": 1, "CNAME": 5, "MX": 15, "TXT": 16, "AAAA": 28, "TLSA": 52}
+SPECIAL = ("SERVFAIL", "DROP", "TRUNCATE", "AD")
 
 
 def encode_name(name):
@@ -51,6 +54,9 @@ def rdata(rtype, args):
         return struct.pack("!H", int(args[0])) + encode_name(args[1])
     if rtype == "CNAME":
         return encode_name(args[0])
+    if rtype == "TLSA":
+        return bytes([int(args[0]), int(args[1]), int(args[2])]) + \
+            bytes.fromhex(args[3])
     if rtype == "TXT":
         out = b""
         for s in args:
@@ -100,6 +106,7 @@ def answer(zone, msg):
     qid, flags = struct.unpack("!HH", msg[:4])
     qname, qtype, question = parse_question(msg)
     rcode, answers, name, tc = 0, [], qname, 0
+    ad = 1 if "AD" in [t for t, _ in zone.get(qname, [])] else 0
     for _ in range(16):
         recs = zone.get(name, [])
         kinds = [t for t, _ in recs]
@@ -121,7 +128,8 @@ def answer(zone, msg):
         if not exists(zone, name):
             rcode = 3
         break
-    rflags = 0x8000 | (flags & 0x7900) | 0x0080 | (tc << 9) | rcode
+    rflags = 0x8000 | (flags & 0x7900) | 0x0080 | (tc << 9) | (ad << 5) | \
+        rcode
     out = struct.pack("!HHHHHH", qid, rflags, 1, len(answers), 0, 0)
     out += question
     for owner, rtype, data in answers:

@@ -1,10 +1,11 @@
 #!/bin/sh
 # tests/check/run.sh - "mtasts-milter -C DOMAIN" against loopback fixtures.
 #
-# Starts a DNS responder (dnsd.py) and an HTTPS server (httpsd.py) on
-# 127.0.0.1, on ports the kernel picks, with a test CA made here by the
-# openssl CLI; then runs one -C check per case and asserts the exact
-# verdict line(s) and the exit status.  TAP output, plan at the end.
+# Starts a DNS responder (dnsd.py), an HTTPS server (httpsd.py) on
+# 127.0.0.1 and a STARTTLS SMTP responder (smtpd.py) on 127.0.0.1..18, on
+# ports the kernel picks, with a test CA made here by the openssl CLI;
+# then runs one -C check per case and asserts the exact verdict line(s)
+# and the exit status.  TAP output, plan at the end.
 #
 # Environment: MTASTS_MILTER (the binary; default $top_builddir/mtasts-milter),
 # top_srcdir, top_builddir (set by make check);
@@ -63,7 +64,7 @@ commonName = supplied
 EOF
 	: > index.txt
 	echo 1000 > serial
-	req -x509 -keyout ca.key -out ca.pem -days 2 \
+	req -x509 -keyout ca.key -out ca.pem -days 60 \
 	    -subj "/CN=mtasts-milter test CA" \
 	    -addext "basicConstraints=critical,CA:TRUE" \
 	    -addext "keyUsage=critical,keyCertSign,cRLSign" || return 1
@@ -72,6 +73,21 @@ EOF
 	    -addext "subjectAltName=DNS:mta-sts.selfsigned.test" || return 1
 	req -x509 -keyout nosni.key -out nosni.pem -days 1 \
 	    -subj "/CN=client sent no SNI" || return 1
+	req -x509 -keyout mxself.key -out mxself.pem -days 30 \
+	    -subj "/CN=selfsigned.mx.test" \
+	    -addext "subjectAltName=DNS:selfsigned.mx.test" || return 1
+	# An intermediate CA, and a leaf it signs (served with or without it).
+	req -new -keyout int.key -out int.csr \
+	    -subj "/CN=mtasts-milter test intermediate" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+	openssl ca -batch -config ca.cnf -notext -in int.csr -out int.pem \
+	    -days 30 || return 1
+	req -new -keyout mxint.key -out mxint.csr -subj "/CN=missingint.mx.test" \
+	    -addext "subjectAltName=DNS:missingint.mx.test,DNS:withint.mx.test" &&
+	openssl x509 -req -in mxint.csr -CA int.pem -CAkey int.key \
+	    -set_serial 4660 -days 30 -copy_extensions copyall -out mxint.pem &&
+	cat mxint.pem int.pem > mxintchain.pem
 }
 
 # leaf NAME SAN [openssl ca validity options]
@@ -84,11 +100,21 @@ leaf() {
 	    -out "$name.pem" "$@"
 }
 
+# Domains whose MX hosts are the cases of smtpd.py.
+MXDOMAINS="mxgood mxrequire mxwild mxexpired mxnotyet mxother mxself mxmissing
+mxwithint mxnostarttls mx454 mxabort mx421 mxslow mxehlo mxlong mxhostile mxtwo
+mxten danegood danebad danenoad daneusage1 danesingle"
+# MX host names served by the good responder, with its certificate.
+GOODMX="mail.mx.test good.mx.test requiretls.mx.test dane-ok.mx.test
+dane-bad.mx.test dane-noad.mx.test dane-usage1.mx.test dane-single.mx.test"
+mxsans=
+for h in $GOODMX; do mxsans="${mxsans:+$mxsans,}DNS:$h"; done
+
 # Domains served with the main leaf certificate and a plain zone.
 STD="good redirect notfound error big bigchunked slow malformed twotxt
 mxmismatch notlsrpt chunked close html cname badid lax testingpub
 ruablocked hostmismatch servfail dnsdrop nosts badstatus gzipte truncated
-longheader slowdns repeated stsplus"
+longheader slowdns repeated stsplus $MXDOMAINS"
 sans=
 for d in $STD; do sans="${sans:+$sans,}DNS:mta-sts.$d.test"; done
 
@@ -96,7 +122,13 @@ if ! { mkpki && leaf main "$sans" -days 1 &&
     leaf wrong DNS:www.wrongname.test -days 1 &&
     leaf wild "DNS:*.wild.test" -days 1 &&
     leaf expired DNS:mta-sts.expired.test \
-	-startdate 20200101000000Z -enddate 20200102000000Z; } \
+	-startdate 20200101000000Z -enddate 20200102000000Z &&
+    leaf mxgood "$mxsans" -days 30 &&
+    leaf mxwild "DNS:*.mx.test" -days 30 &&
+    leaf mxexpired DNS:expired.mx.test \
+	-startdate 20200101000000Z -enddate 20200102000000Z &&
+    leaf mxnotyet DNS:notyet.mx.test \
+	-startdate 20300101000000Z -enddate 20300201000000Z; } \
     > pki.log 2>&1; then
 	echo "1..0 # SKIP cannot create the test PKI: $(tail -1 pki.log)"
 	exit 0
@@ -189,6 +221,85 @@ std() {
 	done
 } > zone
 
+# --- MX hosts: one loopback address per smtpd.py case ----------------------
+spki() {
+	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+	    openssl dgst -sha256 -r | cut -d' ' -f1
+}
+GOODHASH=$(spki mxgood.pem)
+OTHERHASH=$(spki wrong.pem)
+{
+	echo "127.0.0.1 good mxgood.pem mxgood.key"
+	echo "127.0.0.2 good mxgood.pem mxgood.key"
+	echo "127.0.0.3 requiretls mxgood.pem mxgood.key"
+	echo "127.0.0.4 good mxwild.pem mxwild.key"
+	echo "127.0.0.5 good mxexpired.pem mxexpired.key"
+	echo "127.0.0.6 good mxnotyet.pem mxnotyet.key"
+	echo "127.0.0.7 good wrong.pem wrong.key"
+	echo "127.0.0.8 good mxself.pem mxself.key"
+	echo "127.0.0.9 good mxint.pem mxint.key"
+	echo "127.0.0.10 good mxintchain.pem mxint.key"
+	echo "127.0.0.11 nostarttls"
+	echo "127.0.0.12 s454"
+	echo "127.0.0.13 abort"
+	echo "127.0.0.14 b421"
+	echo "127.0.0.15 slowbanner"
+	echo "127.0.0.16 ehlo5000"
+	echo "127.0.0.17 longline"
+	echo "127.0.0.18 hostile"
+} > smtpcases
+# mxcase DOMAIN MXHOST ADDR: a policy domain whose one MX is MXHOST at ADDR
+mxcase() {
+	echo "$1 MX 10 $2"
+	echo "$2 A $3"
+}
+{
+	echo "mail.mx.test A 127.0.0.2"
+	for d in $MXDOMAINS; do
+		std -nomx $d.test policy enforce.txt
+	done
+	mxcase mxgood.test good.mx.test 127.0.0.2
+	mxcase mxrequire.test requiretls.mx.test 127.0.0.3
+	mxcase mxwild.test wild.mx.test 127.0.0.4
+	mxcase mxexpired.test expired.mx.test 127.0.0.5
+	mxcase mxnotyet.test notyet.mx.test 127.0.0.6
+	mxcase mxother.test other.mx.test 127.0.0.7
+	mxcase mxself.test selfsigned.mx.test 127.0.0.8
+	mxcase mxmissing.test missingint.mx.test 127.0.0.9
+	mxcase mxwithint.test withint.mx.test 127.0.0.10
+	mxcase mxnostarttls.test nostarttls.mx.test 127.0.0.11
+	mxcase mx454.test s454.mx.test 127.0.0.12
+	mxcase mxabort.test abort.mx.test 127.0.0.13
+	mxcase mx421.test b421.mx.test 127.0.0.14
+	mxcase mxslow.test slow.mx.test 127.0.0.15
+	mxcase mxehlo.test ehlo5000.mx.test 127.0.0.16
+	mxcase mxlong.test longline.mx.test 127.0.0.17
+	mxcase mxhostile.test hostile.mx.test 127.0.0.18
+	echo "mxtwo.test MX 10 good.mx.test"
+	echo "mxtwo.test MX 20 nostarttls.mx.test"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		mxcase mxten.test slow$i.mx.test 127.0.0.15
+	done
+	mxcase danegood.test dane-ok.mx.test 127.0.0.2
+	echo "_25._tcp.dane-ok.mx.test TLSA 3 1 1 $GOODHASH"
+	echo "_25._tcp.dane-ok.mx.test TLSA 3 1 1 $OTHERHASH"
+	echo "_25._tcp.dane-ok.mx.test AD"
+	mxcase danebad.test dane-bad.mx.test 127.0.0.2
+	echo "_25._tcp.dane-bad.mx.test TLSA 3 1 1 $OTHERHASH"
+	echo "_25._tcp.dane-bad.mx.test TLSA 2 0 1 $OTHERHASH"
+	echo "_25._tcp.dane-bad.mx.test AD"
+	mxcase danenoad.test dane-noad.mx.test 127.0.0.2
+	echo "_25._tcp.dane-noad.mx.test TLSA 3 1 1 $GOODHASH"
+	echo "_25._tcp.dane-noad.mx.test TLSA 3 1 1 $OTHERHASH"
+	mxcase daneusage1.test dane-usage1.mx.test 127.0.0.2
+	echo "_25._tcp.dane-usage1.mx.test TLSA 1 1 1 $GOODHASH"
+	echo "_25._tcp.dane-usage1.mx.test TLSA 1 0 1 $OTHERHASH"
+	echo "_25._tcp.dane-usage1.mx.test AD"
+	mxcase danesingle.test dane-single.mx.test 127.0.0.2
+	echo "_25._tcp.dane-single.mx.test TLSA 3 1 1 $GOODHASH"
+	echo "_25._tcp.dane-single.mx.test AD"
+} >> zone
+
 # --- servers ---------------------------------------------------------------
 python3 "$srcdir/dnsd.py" zone dns.port 2> dnsd.log &
 pids="$pids $!"
@@ -198,21 +309,25 @@ python3 "$srcdir/httpsd.py" --raw stall stall.port 2>> httpsd.log &
 pids="$pids $!"
 python3 "$srcdir/httpsd.py" --raw plain plain.port 2>> httpsd.log &
 pids="$pids $!"
+python3 "$srcdir/smtpd.py" smtpcases smtp.port 2> smtpd.log &
+pids="$pids $!"
 i=0
 while [ ! -s dns.port ] || [ ! -s https.port ] || [ ! -s stall.port ] ||
-    [ ! -s plain.port ]; do
+    [ ! -s plain.port ] || [ ! -s smtp.port ]; do
 	i=$((i + 1))
 	if [ $i -gt 200 ]; then
 		echo "1..0 # SKIP test servers did not start"
-		cat dnsd.log httpsd.log | sed 's/^/# /'
+		cat dnsd.log httpsd.log smtpd.log | sed 's/^/# /'
 		exit 0
 	fi
 	sleep 0.05
 done
 DNSPORT=$(cat dns.port)
 HTTPSPORT=$(cat https.port)
+SMTPPORT=$(cat smtp.port)
 
-# writeconf FILE [CONNECT]; an empty CONNECT resolves policy hosts by DNS
+# writeconf FILE [CONNECT [SMTPCONNECT]]; an empty CONNECT resolves policy
+# hosts by DNS, an empty SMTPCONNECT (the default) MX hosts
 writeconf() {
 	cat > "$1" <<EOF
 socket = "unix:$T/milter.sock"
@@ -223,6 +338,8 @@ check_resolver = "127.0.0.1#$DNSPORT"
 check_ca_file = "$T/ca.pem"
 check_connect = "${2-127.0.0.1:$HTTPSPORT}"
 check_timeout = $TIMEOUT
+check_smtp_port = $SMTPPORT
+check_smtp_connect = "${3-}"
 domain "lax.test" {
   mode = "testing"
 }
@@ -344,6 +461,81 @@ expect "several domains, warnings only: exit 0" 0 "$Q" \
     -C good.test -C notlsrpt.test -- \
     "warn notlsrpt.test  tlsrpt   no _smtp._tls record"
 
+# --- MX probes: STARTTLS, certificate, DANE --------------------------------
+# enddate FILE: "YYYY-MM-DD (N days" of its notAfter, as -C prints it
+enddate() {
+	e=$(openssl x509 -in "$1" -noout -enddate | cut -d= -f2)
+	echo "$(date -u -d "$e" +%F) ($(( ($(date -d "$e" +%s) - $(date +%s)) / 86400 )) days"
+}
+GOODEND=$(enddate mxgood.pem)
+TLS="TLSv1.3 TLS_AES_256_GCM_SHA384"
+CA="CN=mtasts-milter test CA"
+ago() { echo $(( ($(date +%s) - $(date -d "$1" +%s)) / 86400 )); }
+
+expect "MX: good STARTTLS and certificate" 0 "$Q" -C mxgood.test -- \
+    "ok   mxgood.test  starttls good.mx.test: $TLS, REQUIRETLS not advertised" \
+    "ok   mxgood.test  certificate good.mx.test: issuer $CA, expires $GOODEND left)"
+expect "MX: REQUIRETLS advertised over TLS" 0 "$Q" -C mxrequire.test -- \
+    "ok   mxrequire.test  starttls requiretls.mx.test: $TLS, REQUIRETLS advertised"
+expect "MX: wildcard certificate" 0 "$Q" -C mxwild.test -- \
+    "ok   mxwild.test  certificate wild.mx.test: issuer $CA, expires $(enddate mxwild.pem) left)"
+expect "MX: expired certificate" 1 "$Q" -C mxexpired.test -- \
+    "ok   mxexpired.test  starttls expired.mx.test: $TLS, REQUIRETLS not advertised" \
+    "fail mxexpired.test  certificate expired.mx.test: expired 2020-01-02 ($(ago 2020-01-02) days ago)"
+expect "MX: certificate not yet valid" 1 "$Q" -C mxnotyet.test -- \
+    "fail mxnotyet.test  certificate notyet.mx.test: not valid before 2030-01-01 (in $(( $(ago 2030-01-01) * -1 )) days)"
+expect "MX: certificate for another name" 1 "$Q" -C mxother.test -- \
+    "fail mxother.test  certificate other.mx.test: does not match the MX host name (issuer $CA)"
+expect "MX: self-signed certificate" 1 "$Q" -C mxself.test -- \
+    "fail mxself.test  certificate selfsigned.mx.test: chain does not verify: self-signed certificate"
+expect "MX: intermediate certificate missing" 1 "$Q" -C mxmissing.test -- \
+    "fail mxmissing.test  certificate missingint.mx.test: chain does not verify: unable to get local issuer certificate"
+expect "MX: intermediate certificate sent" 0 "$Q" -C mxwithint.test -- \
+    "ok   mxwithint.test  certificate withint.mx.test: issuer CN=mtasts-milter test intermediate, expires $(enddate mxint.pem) left)"
+expect "MX: STARTTLS not offered" 1 "$Q" -C mxnostarttls.test -- \
+    "fail mxnostarttls.test  starttls nostarttls.mx.test: STARTTLS not offered"
+expect "MX: STARTTLS answered 454" 1 "$Q" -C mx454.test -- \
+    "fail mx454.test  starttls s454.mx.test: STARTTLS answered 454 4.7.0 TLS not available due to local problem"
+expect "MX: handshake aborted" 1 "$Q" -C mxabort.test -- \
+    "fail mxabort.test  starttls abort.mx.test: TLS handshake failed: connection closed"
+expect "MX: 421 banner" 1 "$Q" -C mx421.test -- \
+    "fail mx421.test  starttls b421.mx.test: banner 421 4.3.2 mx.test service not available"
+expect "MX: banner after 30 s times out" 1 $((TIMEOUT + SLACK)) -C mxslow.test -- \
+    "fail mxslow.test  starttls slow.mx.test: timed out waiting for the banner"
+expect "MX: 5,000-line EHLO answer" 1 "$Q" -C mxehlo.test -- \
+    "fail mxehlo.test  starttls ehlo5000.mx.test: reply longer than 100 lines after EHLO"
+expect "MX: 100 KiB reply line" 1 "$Q" -C mxlong.test -- \
+    "fail mxlong.test  starttls longline.mx.test: reply line longer than 1000 bytes after EHLO"
+expect "MX: server text is escaped" 1 "$Q" -C mxhostile.test -- \
+    'fail mxhostile.test  starttls hostile.mx.test: banner 421 \x1b[2J\x1b]0;owned\x07 caf\xc3\xa9 \\ end'
+expect "MX: one good, one broken" 1 "$Q" -C mxtwo.test -- \
+    "ok   mxtwo.test  starttls good.mx.test: $TLS, REQUIRETLS not advertised" \
+    "fail mxtwo.test  starttls nostarttls.mx.test: STARTTLS not offered"
+expect "MX: 10 unresponsive MX hosts, probed concurrently" 1 \
+    $((2 * TIMEOUT + 2)) -C mxten.test -- \
+    "fail mxten.test  starttls slow1.mx.test: timed out waiting for the banner" \
+    "fail mxten.test  starttls slow10.mx.test: timed out waiting for the banner"
+expect "DANE: 3 1 1 matches, two records, AD" 0 "$Q" -C danegood.test -- \
+    "ok   danegood.test  dane     dane-ok.mx.test: a usage 3 record of 2 matches"
+expect "DANE: no record matches" 1 "$Q" -C danebad.test -- \
+    "fail danebad.test  dane     dane-bad.mx.test: no usable TLSA record matches the served chain: DANE senders will not deliver"
+expect "DANE: AD bit clear" 0 "$Q" -C danenoad.test -- \
+    "warn danenoad.test  dane     dane-noad.mx.test: a usage 3 record matches, but the answer is not DNSSEC-validated (AD bit clear): senders ignore it"
+expect "DANE: usage 1 only" 0 "$Q" -C daneusage1.test -- \
+    "warn daneusage1.test  dane     dane-usage1.mx.test: all 2 TLSA records use usage 0 or 1 (ignored for SMTP, RFC 7672 3.1.3)"
+expect "DANE: a single record" 0 "$Q" -C danesingle.test -- \
+    "warn danesingle.test  dane     dane-single.mx.test: TLSA 3 1 1 matches, but it is the only record (no rollover cover)"
+# check_smtp_connect: every probe goes there; names still checked against
+# the MX host name.
+writeconf conf "127.0.0.1:$HTTPSPORT" "127.0.0.1:$SMTPPORT"
+expect "check_smtp_connect: probe sent there, name checked against the MX" \
+    1 "$Q" -C mxnostarttls.test -- \
+    "ok   mxnostarttls.test  starttls nostarttls.mx.test: $TLS, REQUIRETLS not advertised" \
+    "fail mxnostarttls.test  certificate nostarttls.mx.test: does not match the MX host name (issuer $CA)"
+expect "check_smtp_connect: ok when the name matches" 0 "$Q" -C mxgood.test -- \
+    "ok   mxgood.test  certificate good.mx.test: issuer $CA, expires $GOODEND left)"
+writeconf conf
+
 # JSON: parses, and carries the same verdicts.
 out=$(timeout 60 "$M" -c conf -j -C good.test -C twotxt.test 2>&1)
 rc=$?
@@ -354,7 +546,8 @@ assert d["result"] == "fail", d
 g, t = d["domains"]
 assert g["domain"] == "good.test" and g["result"] == "ok", g
 assert [c["check"] for c in g["checks"]] == \
-    ["txt", "policy", "mx", "hostname", "tlsrpt", "mode"], g
+    ["txt", "policy", "mx", "hostname", "tlsrpt", "mode", "starttls",
+     "certificate"], g
 assert g["checks"][0] == {"check": "txt", "status": "ok",
     "detail": "v=STSv1; id=20260101T000000"}, g
 assert t["checks"][0]["status"] == "fail", t

@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
-FUZZ_TARGETS=${FUZZ_TARGETS:-policy config netlist escape received report dnsrecord http}
+FUZZ_TARGETS=${FUZZ_TARGETS:-policy config netlist escape received report dnsrecord http smtpreply}
 src=$top_srcdir/milter
 fz=$top_srcdir/tests/fuzz
 
@@ -47,6 +47,7 @@ sources() {
 	dnsrecord) echo "$src/core/dnsrecord.c $src/core/policy.c" \
 	    "$src"/lib/*.c ;;
 	http)     echo "$src/net/http_parse.c" ;;
+	smtpreply) echo "$src/net/smtp_reply.c" ;;
 	esac
 }
 

@@ -231,3 +231,64 @@ core_cases() {
     t_files "$o" "$MILTER_LOG"
     t_end "$MTA_NAME min_tls_version TLSv1.3: TLSv1.3 session accepted"
 }
+
+# ---------------------------------------------------------------------------
+# The self-check (postfix_selfcheck.sh, sendmail_selfcheck.sh)
+# ---------------------------------------------------------------------------
+# make_test_pki DIR: a CA (DIR/ca.pem), a certificate for $MTA_HOSTNAME it
+# signs (DIR/cert.pem, DIR/key.pem) and an expired one (DIR/expired.pem,
+# notAfter 2020-02-01), so that the self-check can verify the MTA's chain.
+make_test_pki() {
+    mkdir -p "$1" || return 1
+    ( cd "$1" || exit 1
+    cat >ca.cnf <<'EOC'
+[ca]
+default_ca = testca
+[testca]
+database = index.txt
+new_certs_dir = .
+serial = serial
+certificate = ca.pem
+private_key = ca.key
+default_md = sha256
+policy = anything
+unique_subject = no
+copy_extensions = copy
+[anything]
+commonName = supplied
+EOC
+    : >index.txt
+    echo 1000 >serial
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+        -days 30 -subj "/CN=selfcheck test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+    openssl req -new -newkey rsa:2048 -nodes -keyout key.pem -out good.csr \
+        -subj "/CN=$MTA_HOSTNAME" -addext "subjectAltName=DNS:$MTA_HOSTNAME" &&
+    openssl ca -batch -config ca.cnf -notext -in good.csr -out cert.pem \
+        -days 20 &&
+    openssl ca -batch -config ca.cnf -notext -in good.csr -out expired.pem \
+        -startdate 20200101000000Z -enddate 20200201000000Z &&
+    chmod 600 key.pem ) >"$1/pki.log" 2>&1 ||
+        bail_out "cannot make the test certificates" "$1/pki.log"
+}
+
+# selfcheck_conf PORT INTERVAL: (re)start the milter in enforce mode with
+# self_check on 127.0.0.1:PORT, statistics in $STATS.
+selfcheck_conf() {
+    milter_restart 'mode = "enforce"' 'exempt_networks = {}' \
+        "self_check = \"127.0.0.1:$1\"" \
+        "self_check_name = \"$MTA_HOSTNAME\"" \
+        "check_ca_file = \"$MTA_DIR/tls/ca.pem\"" \
+        "self_check_interval = $2" 'self_check_timeout = 3' \
+        "stats_file = \"$STATS\"" \
+        "reject_message = \"$REJECT_TEXT\""
+}
+
+# stats_has ERE: SIGUSR1 writes the statistics file; it matches ERE.
+stats_has() {
+    rm -f "$STATS"
+    kill -USR1 "$MILTER_PID" 2>/dev/null
+    wait_until 5 test -s "$STATS" && grep -Eq -- "$1" "$STATS"
+}
+state_is() { stats_has "mtasts_milter_self_check_state\\{state=\"$1\"\\} 1"; }

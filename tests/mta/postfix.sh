@@ -15,7 +15,7 @@ mta_stored() { postfix_postcat "$PF_DIR" "$1" -hq; }
 mta_envelope() { postfix_postcat "$PF_DIR" "$1" -eq | grep -E '^(recipient|original_recipient):'; }
 mta_queue_count() { postfix_queue_count "$PF_DIR"; }
 
-tap_plan $((CORE_TESTS + 2))
+tap_plan $((CORE_TESTS + 3))
 mta_init
 read -r MILTER_PORT SMTP_PORT <<<"$(free_ports 2)"
 MTA_LOG=$MTA_DIR/postfix/maillog
@@ -26,6 +26,43 @@ postfix_setup "$MTA_DIR/postfix" "$SMTP_PORT" "inet:127.0.0.1:$MILTER_PORT"
 postfix_start "$MTA_DIR/postfix" "$SMTP_PORT"
 
 core_cases
+
+# -C probes this Postfix like a sending MTA (issue 14): its STARTTLS, its
+# certificate (self-signed for $MTA_HOSTNAME, trusted through
+# check_ca_file), reached through check_smtp_connect while the MX name
+# comes from the DNS fixture of tests/check.  No policy is published
+# there, so txt/policy fail (exit 1); the MX lines must be ok.
+probe_case() {
+    local out=$MTA_DIR/probe.out zone=$MTA_DIR/probe.zone conf=$MTA_DIR/probe.conf
+    local srcdir=${top_srcdir:-$here/../..} rc
+    t_begin
+    printf '%s MX 10 %s\n%s A 127.0.0.1\n' "$MTA_HOSTNAME" "$MTA_HOSTNAME" \
+        "$MTA_HOSTNAME" > "$zone"
+    spawn "$MTA_DIR/probe-dnsd.log" python3 "$srcdir/tests/check/dnsd.py" \
+        "$zone" "$MTA_DIR/probe-dns.port"
+    wait_until "$MTA_WAIT" test -s "$MTA_DIR/probe-dns.port" ||
+        t_fail "the DNS fixture did not start"
+    {
+        echo "socket = \"inet:$MILTER_PORT@127.0.0.1\""
+        echo "check_resolver = \"127.0.0.1#$(cat "$MTA_DIR/probe-dns.port" 2>/dev/null)\""
+        echo "check_ca_file = \"$MTA_DIR/tls/cert.pem\""
+        echo "check_smtp_connect = \"127.0.0.1:$SMTP_PORT\""
+        echo "check_timeout = 10"
+        echo "check_cert_warn_days = 0"
+    } > "$conf"
+    timeout 60 "$MTASTS_MILTER" -c "$conf" -C "$MTA_HOSTNAME" > "$out" 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] || t_fail "exit status $rc, expected 1 (no policy published)"
+    grep -Eq "^ok   $MTA_HOSTNAME  starttls $MTA_HOSTNAME: TLSv1\.[23] [A-Z0-9_-]+, REQUIRETLS not advertised\$" "$out" ||
+        t_fail "no ok starttls line"
+    grep -Eq "^ok   $MTA_HOSTNAME  certificate $MTA_HOSTNAME: issuer CN=$MTA_HOSTNAME, expires [0-9-]+ \([0-9]+ days left\)\$" "$out" ||
+        t_fail "no ok certificate line"
+    ! grep -Eq "^fail .* (starttls|certificate|dane) " "$out" ||
+        t_fail "a fail line for the MX"
+    t_files "$out"
+    t_end "-C probes Postfix's STARTTLS and certificate via check_smtp_connect"
+}
+probe_case
 
 # REQUIRETLS (issue 4).  Postfix 3.7 refuses the parameter itself (555
 # 5.5.4 Unsupported option) before the milter sees MAIL FROM, on plaintext

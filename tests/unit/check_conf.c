@@ -140,6 +140,9 @@ START_TEST(defaults)
 	ck_assert_ptr_null(c->check_ca_file);
 	ck_assert_str_eq(c->check_connect, "");
 	ck_assert_int_eq(c->check_timeout, 60);
+	ck_assert_str_eq(c->check_smtp_connect, "");
+	ck_assert_int_eq(c->check_smtp_port, 25);
+	ck_assert_int_eq(c->check_cert_warn_days, 14);
 	ck_assert_uint_eq(c->ndomains, 0);
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_unref(c);
@@ -269,6 +272,10 @@ START_TEST(valid_values)
 		{ "check_resolver = \"192.0.2.53#65535\"\n" },
 		{ "check_connect = \"localhost:443\"\n" },
 		{ "check_connect = \"[::1]:8443\"\n" },
+		{ "check_smtp_connect = \"[::1]:25\"\ncheck_smtp_port = 1\n"
+		    "check_cert_warn_days = 0\n" },
+		{ "check_smtp_connect = \"mx.example:2525\"\n"
+		    "check_smtp_port = 65535\ncheck_cert_warn_days = 365\n" },
 		{ "check_connect = \"192.0.2.1:1\"\n" },
 		{ "user = \"root\"\n" },
 		{ "log_level = \"DEBUG\"\nsyslog_facility = \"LOCAL0\"\n" },
@@ -504,6 +511,14 @@ static const struct bad_conf bad[] = {
 	{ "check_connect = \"host:0\"\n", 1, "must be HOST:PORT" },
 	{ "check_connect = \"host:70000\"\n", 1, "must be HOST:PORT" },
 	{ "check_connect = \"host:44x\"\n", 1, "must be HOST:PORT" },
+	{ "check_smtp_connect = \"127.0.0.1\"\n", 1,
+	    "check_smtp_connect: \"127.0.0.1\" must be HOST:PORT" },
+	{ "check_smtp_connect = \"host:0\"\n", 1, "must be HOST:PORT" },
+	{ "check_smtp_port = 0\n", 1, "check_smtp_port: 0 is not in 1..65535" },
+	{ "check_smtp_port = 65536\n", 1, "check_smtp_port: 65536 is not in" },
+	{ "check_cert_warn_days = -1\n", 1,
+	    "check_cert_warn_days: -1 is not in 0..365" },
+	{ "check_cert_warn_days = 366\n", 1, "check_cert_warn_days: 366 is not" },
 	/* paths, user, logging, hostname, socket */
 	{ "\npidfile = \"run/x.pid\"\n", 2,
 	    "pidfile: \"run/x.pid\" must be an absolute path" },
@@ -733,6 +748,7 @@ END_TEST
 START_TEST(policy_sets_domain_mode)
 {
 	struct conf *c = load_ok("hostname = \"a.mx.example.net\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "domain \"example.org\" {\n"
 	    "  policy_file = \"@DATA@/policy-enforce.txt\"\n"
 	    "}\n"
@@ -767,6 +783,7 @@ START_TEST(hostname_mx_warning)
 
 	/* Global policy: this host is not one of its mx. */
 	c = load_ok("hostname = \"mx9.example.net\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "policy_file = \"@DATA@/policy-enforce.txt\"\n");
 	ck_assert_uint_eq(c->nwarnings, 1);
 	ck_assert_ptr_nonnull(strstr(c->warnings[0], "policy_file"));
@@ -778,10 +795,12 @@ START_TEST(hostname_mx_warning)
 
 	/* Listed exactly, or through the wildcard: no warning. */
 	c = load_ok("hostname = \"MX1.example.org\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "policy_file = \"@DATA@/policy-enforce.txt\"\n");
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_unref(c);
 	c = load_ok("hostname = \"b.mx.example.net\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "policy_file = \"@DATA@/policy-enforce.txt\"\n");
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_unref(c);
@@ -825,6 +844,7 @@ START_TEST(policy_repeated_field_warning)
 	struct conf *c;
 
 	c = load_ok("hostname = \"mx.example.org\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "domain \"example.org\" { policy_file = "
 	    "\"@DATA@/policy-repeated.txt\" }\n");
 	ck_assert_int_eq(c->domains[0].mode, STS_MODE_ENFORCE);
@@ -842,6 +862,7 @@ START_TEST(policy_repeated_field_warning)
 	conf_unref(c);
 
 	c = load_ok("hostname = \"mx.example.org\"\n"
+	    "self_check = \"127.0.0.1:25\"\n"
 	    "policy_file = \"@DATA@/policy-repeated.txt\"\n");
 	ck_assert_int_eq(c->mode, STS_MODE_ENFORCE);
 	ck_assert_uint_eq(c->nwarnings, 1);

@@ -146,6 +146,7 @@ static const char conf_text[] =
     "check_resolver = \"127.0.0.1#53\"\n"
     "check_connect = \"127.0.0.1:443\"\n"
     "check_ca_file = \"/etc/ssl/ca.pem\"\n"
+    "self_check = \"127.0.0.1:25\"\n"
     "reject_message = \"100% TLS, please\"\n"
     "requiretls_message = \"TLS only\"\n"
     "exempt_networks = {\"192.0.2.0/24\", \"2001:db8::/32\"}\n"

@@ -90,6 +90,7 @@ START_TEST(test_rule6)
 		{ "tempfail", "<u@x.org>", true, TLS_OK,
 		    ACTION_ACCEPT, REASON_NONE, NULL },
 	};
+	struct rcpt_context ctx = { false, false };
 	char text[512];
 	struct conf *c;
 	struct verdict v;
@@ -99,8 +100,9 @@ START_TEST(test_rule6)
 		(void)snprintf(text, sizeof(text), CONF_BASE
 		    "downgrade = \"%s\"\n", cases[i].downgrade);
 		c = load(text);
-		v = engine_judge_rcpt_history(c, cases[i].tls,
-		    cases[i].protected, cases[i].rcpt);
+		ctx.network_protected = cases[i].protected;
+		v = engine_judge_rcpt_ctx(c, cases[i].tls, &ctx,
+		    cases[i].rcpt);
 		ck_assert_msg(v.action == cases[i].action &&
 		    v.reason == cases[i].reason, "case %zu: %s/%s", i,
 		    action_name(v.action), reason_name(v.reason));
@@ -128,7 +130,7 @@ START_TEST(test_wants_history)
 {
 	struct conf *c = load(CONF_BASE "downgrade = \"log\"\n");
 	struct verdict v = { ACTION_PER_RCPT, REASON_PLAINTEXT, STS_MODE_TESTING,
-	    NULL };
+	    NULL, false };
 
 	ck_assert(engine_wants_history(c, &v));
 	v.reason = REASON_WEAK_TLS;
