@@ -1,6 +1,10 @@
 /*
  * conf.c - configuration loading, validation and the snapshot in force.
  *
+ * Layer milter/core: the rules - configuration, the RFC 8461 parsers and
+ * the decision engine.  Pure where it can be (no libmilter, no network);
+ * uses only milter/lib.
+ *
  * A load reads the text (bounded), lets libconfuse parse it (syntax,
  * unknown keys, types), then builds a struct conf and validates every value
  * with the line it came from (conf_scan).  Any error fails the whole load:

@@ -2,6 +2,10 @@
  * callbacks.c - the libmilter callbacks: gather macros, ask the engine,
  * apply the verdict, log it.
  *
+ * Layer milter/daemon: the milter itself - libmilter callbacks, signals,
+ * daemon plumbing, statistics, the self-check thread.  Uses core, net,
+ * history and lib; only main() uses it.
+ *
  * libmilter runs callbacks of one connection on any worker thread, one at
  * a time, so all state lives in a struct session behind smfi_setpriv() and
  * nothing in thread-locals.  Transaction state is reset at every MAIL FROM

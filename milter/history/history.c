@@ -2,6 +2,10 @@
  * history.c - the history front end (history.h): backend choice, the
  * writer queue and the never-stop-mail error policy.
  *
+ * Layer milter/history: the TLS history of sending networks for downgrade
+ * protection (LMDB, Redis, the protection rule, -H).  Uses only
+ * milter/lib; the daemon and main() use it.
+ *
  * Milter threads only enqueue updates; one writer thread applies them in
  * batches (one LMDB transaction, one Redis pipeline each) and sweeps
  * expired LMDB entries once an hour.  The queue is bounded; when the

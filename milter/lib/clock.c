@@ -1,5 +1,9 @@
 /*
  * clock.c - the monotonic clock in milliseconds (clock.h).
+ *
+ * Layer milter/lib: helpers with no MTA-STS knowledge (escaping, logging,
+ * network lists, names, files, clocks), one module per primitive.  They
+ * include nothing from the other layers; every other layer uses them.
  */
 #include <time.h>
 

@@ -1,6 +1,10 @@
 /*
  * dnsquery.c - bounded DNS lookups for the published-policy check ("-C").
  *
+ * Layer milter/net: network clients (DNS, HTTPS, the SMTP STARTTLS probe)
+ * that return results and never print or log; used by -C (milter/probe)
+ * and by the daemon's self-check.  Uses only milter/lib.
+ *
  * Queries are built with res_nmkquery(), given an EDNS0 OPT record by
  * hand and sent with res_nsend() on a private res_state, so nothing here
  * touches the process-wide _res.  The answer is parsed with the ns_*

@@ -1,6 +1,9 @@
 /*
  * probe.c - the published-policy check ("mtasts-milter -C DOMAIN").
  *
+ * Layer milter/probe: "-C DOMAIN", the published-policy check.  Uses core,
+ * net and lib; only main() uses it.
+ *
  * For each domain, six checks in a fixed order (txt, policy, mx,
  * hostname, tlsrpt, mode), each giving ok, warn or fail with a one-line
  * detail.  The checks keep going after a failure, so one run shows

@@ -1,6 +1,9 @@
 /*
  * report.c - the rollout report: "mtasts-milter -r [-j] [LOGFILE...]".
  *
+ * Layer milter/report: "-r", the rollout report from the milter's log
+ * lines.  Uses only milter/lib (the shared decision vocabulary).
+ *
  * Reads the milter's decision lines (report_parse.c says which shapes) from
  * each file in turn, or standard input, and prints:
  *	- input totals: lines, decisions, other lines, malformed lines;
