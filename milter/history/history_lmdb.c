@@ -72,17 +72,53 @@ fail:
 	return NULL;
 }
 
+/* LMDB keys are the network keys, without their NUL. */
+static MDB_val
+key_val(const char *key)
+{
+	MDB_val k;
+
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = strlen(key);
+	return k;
+}
+
+/* A transaction with a cursor over the database: 0 or an LMDB error. */
+static int
+cursor_begin(struct lmdb_store *s, unsigned int flags, MDB_txn **txn,
+    MDB_cursor **cur)
+{
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, flags, txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(*txn, s->dbi, cur)) != 0)
+		mdb_txn_abort(*txn);
+	return rc;
+}
+
+/* Commits after success, aborts after an error: 0, or -1 with err. */
+static int
+txn_end(MDB_txn *txn, int rc, const char *what, char *err, size_t errlen)
+{
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_fail(err, errlen, what, rc);
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return lmdb_fail(err, errlen, what, rc);
+	return 0;
+}
+
 static int
 lmdb_get(void *h, const char *key, struct history_entry *e, char *err,
     size_t errlen)
 {
 	struct lmdb_store *s = h;
+	MDB_val k = key_val(key), v;
 	MDB_txn *txn;
-	MDB_val k, v;
 	int rc, found;
 
-	k.mv_data = (void *)(uintptr_t)key;
-	k.mv_size = strlen(key);
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return lmdb_fail(err, errlen, "read", rc);
 	rc = mdb_get(txn, s->dbi, &k, &v);
@@ -105,11 +141,9 @@ apply_one(struct lmdb_store *s, MDB_txn *txn, const struct history_update *u)
 {
 	struct history_entry e;
 	unsigned char buf[HISTORY_ENTRY_SIZE];
-	MDB_val k, v;
+	MDB_val k = key_val(u->key), v;
 	int rc;
 
-	k.mv_data = (void *)(uintptr_t)u->key;
-	k.mv_size = strlen(u->key);
 	memset(&e, 0, sizeof(e));
 	rc = mdb_get(txn, s->dbi, &k, &v);
 	if (rc == 0 && !history_entry_decode(v.mv_data, v.mv_size, &e))
@@ -135,14 +169,9 @@ lmdb_apply(void *h, const struct history_update *u, size_t n, long expire,
 	(void)expire;		/* entries expire by sweep() */
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return lmdb_fail(err, errlen, "write", rc);
-	for (i = 0; i < n; i++)
-		if ((rc = apply_one(s, txn, &u[i])) != 0) {
-			mdb_txn_abort(txn);
-			return lmdb_fail(err, errlen, "put", rc);
-		}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_fail(err, errlen, "commit", rc);
-	return 0;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = apply_one(s, txn, &u[i]);
+	return txn_end(txn, rc, "write", err, errlen);
 }
 
 static int
@@ -158,12 +187,8 @@ lmdb_sweep(void *h, int64_t now, long expire, size_t *removed, char *err,
 	int rc;
 
 	*removed = 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+	if ((rc = cursor_begin(s, 0, &txn, &cur)) != 0)
 		return lmdb_fail(err, errlen, "sweep", rc);
-	if ((rc = mdb_cursor_open(txn, s->dbi, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return lmdb_fail(err, errlen, "sweep", rc);
-	}
 	/* After mdb_cursor_del() the cursor already is on the next entry;
 	 * LMDB's MDB_NEXT knows that and does not skip it. */
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
@@ -176,13 +201,7 @@ lmdb_sweep(void *h, int64_t now, long expire, size_t *removed, char *err,
 		(*removed)++;
 	}
 	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
-		return lmdb_fail(err, errlen, "sweep", rc);
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_fail(err, errlen, "sweep commit", rc);
-	return 0;
+	return txn_end(txn, rc == MDB_NOTFOUND ? 0 : rc, "sweep", err, errlen);
 }
 
 static int
@@ -197,12 +216,8 @@ lmdb_walk(void *h, history_walk_fn fn, void *arg, char *err, size_t errlen)
 	MDB_cursor_op op = MDB_FIRST;
 	int rc;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = cursor_begin(s, MDB_RDONLY, &txn, &cur)) != 0)
 		return lmdb_fail(err, errlen, "walk", rc);
-	if ((rc = mdb_cursor_open(txn, s->dbi, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return lmdb_fail(err, errlen, "walk", rc);
-	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		if (k.mv_size >= sizeof(key) ||
