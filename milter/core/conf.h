@@ -66,6 +66,23 @@ enum downgrade_mode {
 	DOWNGRADE_REJECT
 };
 
+/*
+ * The history_* keys, in the units the TLS history (milter/history) uses;
+ * db and key_prefix are owned by the snapshot.
+ */
+struct history_config {
+	const char	*db;		/* history_db */
+	const char	*key_prefix;	/* history_key_prefix (Redis) */
+	long		 redis_timeout_ms;
+	int		 prefix_v4;
+	int		 prefix_v6;
+	long		 min_tls;
+	long		 window;	/* seconds (the key is in days) */
+	long		 expire;	/* seconds (the key is in days) */
+	long		 max_mb;
+	bool		 readonly;	/* -H: never write */
+};
+
 struct exempt_rcpt {
 	char	*local;			/* NULL for "@domain" */
 	char	*domain;		/* NULL for "local" (any domain) */
@@ -123,15 +140,7 @@ struct conf {
 	/* Downgrade protection (README "Downgrade protection"). */
 	enum downgrade_mode downgrade;
 	struct reply	 downgrade_reply;	/* for tempfail */
-	char		*history_db;
-	char		*history_key_prefix;
-	long		 history_redis_timeout;	/* milliseconds */
-	long		 history_prefix_v4;
-	long		 history_prefix_v6;
-	long		 history_min_tls;
-	long		 history_window;	/* days */
-	long		 history_expire;	/* days */
-	long		 history_max_mb;
+	struct history_config history;		/* the history_* keys */
 
 	char		**warnings;
 	size_t		 nwarnings;

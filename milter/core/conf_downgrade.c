@@ -79,23 +79,29 @@ check_downgrade_keys(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 		load_error(ctx, key_line(ctx, NULL, "history_db"), "history_db: \"%s\" "
 		    "must be lmdb:/PATH, redis:HOST:PORT or redis:unix:/PATH",
 		    v);
-	c->history_db = copy_of(ctx, "history_db", v);
+	c->history.db = copy_of(ctx, "history_db", v);
 	v = cfg_getstr(cfg, "history_key_prefix");
 	if (strpbrk(v, " \t\r\n*?[]") != NULL || strlen(v) > 100)
 		load_error(ctx, key_line(ctx, NULL, "history_key_prefix"),
 		    "history_key_prefix: \"%s\" must be at most 100 "
 		    "characters without blanks or * ? [ ]", v);
-	c->history_key_prefix = copy_of(ctx, "history_key_prefix", v);
-	c->history_redis_timeout = check_range(ctx, cfg, "history_redis_timeout",
-	    1, 10000);
-	c->history_prefix_v4 = check_range(ctx, cfg, "history_prefix_v4", 8, 32);
-	c->history_prefix_v6 = check_range(ctx, cfg, "history_prefix_v6", 16, 128);
-	c->history_min_tls = check_range(ctx, cfg, "history_min_tls", 1, 1000000);
-	c->history_window = check_range(ctx, cfg, "history_window", 1, 3650);
-	c->history_expire = check_range(ctx, cfg, "history_expire", 1, 3650);
-	c->history_max_mb = check_range(ctx, cfg, "history_max_mb", 1, 65536);
-	if (c->history_expire < c->history_window)
-		load_error(ctx, key_line(ctx, NULL, "history_expire"), "history_expire "
-		    "(%ld days) must not be shorter than history_window (%ld "
-		    "days)", c->history_expire, c->history_window);
+	c->history.key_prefix = copy_of(ctx, "history_key_prefix", v);
+	c->history.redis_timeout_ms = check_range(ctx, cfg,
+	    "history_redis_timeout", 1, 10000);
+	c->history.prefix_v4 = (int)check_range(ctx, cfg, "history_prefix_v4",
+	    8, 32);
+	c->history.prefix_v6 = (int)check_range(ctx, cfg, "history_prefix_v6",
+	    16, 128);
+	c->history.min_tls = check_range(ctx, cfg, "history_min_tls", 1,
+	    1000000);
+	c->history.window = check_range(ctx, cfg, "history_window", 1, 3650) *
+	    86400;
+	c->history.expire = check_range(ctx, cfg, "history_expire", 1, 3650) *
+	    86400;
+	c->history.max_mb = check_range(ctx, cfg, "history_max_mb", 1, 65536);
+	if (c->history.expire < c->history.window)
+		load_error(ctx, key_line(ctx, NULL, "history_expire"),
+		    "history_expire (%ld days) must not be shorter than "
+		    "history_window (%ld days)", c->history.expire / 86400,
+		    c->history.window / 86400);
 }

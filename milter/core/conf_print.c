@@ -62,12 +62,12 @@ print_downgrade(const struct conf *c, FILE *fp)
 		return;
 	if (c->downgrade == DOWNGRADE_TEMPFAIL)
 		print_reply(fp, "downgrade reply:", &c->downgrade_reply);
-	fprintf(fp, "%-22s %s\n", "history:", c->history_db);
+	fprintf(fp, "%-22s %s\n", "history:", c->history.db);
 	fprintf(fp, "%-22s /%ld (IPv4), /%ld (IPv6); protected after %ld TLS "
 	    "transaction(s) and no plaintext for %ld day(s); forgotten after "
-	    "%ld day(s)\n", "history networks:", c->history_prefix_v4,
-	    c->history_prefix_v6, c->history_min_tls, c->history_window,
-	    c->history_expire);
+	    "%ld day(s)\n", "history networks:", (long)c->history.prefix_v4,
+	    (long)c->history.prefix_v6, c->history.min_tls,
+	    c->history.window / 86400, c->history.expire / 86400);
 }
 
 static void

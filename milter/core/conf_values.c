@@ -11,6 +11,7 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -590,8 +591,8 @@ conf_destroy(struct conf *c)
 	free(c->check_resolver);
 	free(c->check_ca_file);
 	free(c->check_connect);
-	free(c->history_db);
-	free(c->history_key_prefix);
+	free((void *)(uintptr_t)c->history.db);
+	free((void *)(uintptr_t)c->history.key_prefix);
 	free_reply(&c->downgrade_reply);
 	free(c->self_check);
 	free(c->self_check_name);

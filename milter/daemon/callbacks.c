@@ -349,7 +349,7 @@ lookup_history(struct session *s)
 	int rc = downgrade_protected((struct sockaddr *)&s->client_sa);
 
 	if (!history_key((struct sockaddr *)&s->client_sa,
-	    (int)s->conf->history_prefix_v4, (int)s->conf->history_prefix_v6,
+	    s->conf->history.prefix_v4, s->conf->history.prefix_v6,
 	    s->network, sizeof(s->network)))
 		s->network[0] = '\0';
 

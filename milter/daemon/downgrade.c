@@ -24,16 +24,7 @@ static atomic_uint_fast64_t failed_opens;
 void
 downgrade_config(const struct conf *c, struct history_config *hc)
 {
-	memset(hc, 0, sizeof(*hc));
-	hc->db = c->history_db;
-	hc->key_prefix = c->history_key_prefix;
-	hc->redis_timeout_ms = c->history_redis_timeout;
-	hc->prefix_v4 = (int)c->history_prefix_v4;
-	hc->prefix_v6 = (int)c->history_prefix_v6;
-	hc->min_tls = c->history_min_tls;
-	hc->window = c->history_window * 86400;
-	hc->expire = c->history_expire * 86400;
-	hc->max_mb = c->history_max_mb;
+	*hc = c->history;
 }
 
 static void
@@ -44,7 +35,7 @@ open_store(const struct conf *c)
 	char err[512];
 
 	downgrade_config(c, &hc);
-	(void)snprintf(opened_db, sizeof(opened_db), "%s", c->history_db);
+	(void)snprintf(opened_db, sizeof(opened_db), "%s", c->history.db);
 	if ((h = history_open(&hc, err, sizeof(err))) == NULL) {
 		open_failed = true;
 		atomic_fetch_add(&failed_opens, 1);
@@ -59,7 +50,7 @@ open_store(const struct conf *c)
 		atomic_fetch_add(&failed_opens, 1);
 		return;
 	}
-	log_info("history: %s, downgrade=%s", c->history_db,
+	log_info("history: %s, downgrade=%s", c->history.db,
 	    downgrade_mode_name(c->downgrade));
 	atomic_store(&store, h);
 }
@@ -80,9 +71,9 @@ downgrade_reload(const struct conf *c)
 		open_store(c);
 		return;
 	}
-	if (strcmp(opened_db, c->history_db) != 0)
+	if (strcmp(opened_db, c->history.db) != 0)
 		log_warnx("history_db changed to %s: it takes effect at the next "
-		    "start (still using %s)", c->history_db, opened_db);
+		    "start (still using %s)", c->history.db, opened_db);
 }
 
 /*

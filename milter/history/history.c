@@ -3,8 +3,8 @@
  * writer queue and the never-stop-mail error policy.
  *
  * Layer milter/history: the TLS history of sending networks for downgrade
- * protection (LMDB, Redis, the protection rule, -H).  Uses only
- * milter/lib; the daemon and main() use it.
+ * protection (LMDB, Redis, the protection rule, -H).  Uses core (for its
+ * settings) and lib; the daemon and main() use it.
  *
  * Milter threads only enqueue updates; one writer thread applies them in
  * batches (one LMDB transaction, one Redis pipeline each) and sweeps

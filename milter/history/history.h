@@ -27,21 +27,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "core/conf.h"
 #include "history/history_backend.h"
 #include "history/history_rule.h"
 
-struct history_config {
-	const char	*db;		/* history_db */
-	const char	*key_prefix;	/* history_key_prefix (Redis) */
-	long		 redis_timeout_ms;
-	int		 prefix_v4;
-	int		 prefix_v6;
-	long		 min_tls;
-	long		 window;	/* seconds */
-	long		 expire;	/* seconds */
-	long		 max_mb;
-	bool		 readonly;	/* -H: never write */
-};
 
 struct history;
 

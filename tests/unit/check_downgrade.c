@@ -41,14 +41,14 @@ START_TEST(test_defaults)
 	struct conf *c = load("");
 
 	ck_assert_int_eq(c->downgrade, DOWNGRADE_OFF);
-	ck_assert_str_eq(c->history_db, "lmdb:/var/lib/mtasts-milter/history");
-	ck_assert_int_eq(c->history_redis_timeout, 50);
-	ck_assert_int_eq(c->history_prefix_v4, 24);
-	ck_assert_int_eq(c->history_prefix_v6, 56);
-	ck_assert_int_eq(c->history_min_tls, 3);
-	ck_assert_int_eq(c->history_window, 30);
-	ck_assert_int_eq(c->history_expire, 90);
-	ck_assert_int_eq(c->history_max_mb, 256);
+	ck_assert_str_eq(c->history.db, "lmdb:/var/lib/mtasts-milter/history");
+	ck_assert_int_eq(c->history.redis_timeout_ms, 50);
+	ck_assert_int_eq(c->history.prefix_v4, 24);
+	ck_assert_int_eq(c->history.prefix_v6, 56);
+	ck_assert_int_eq(c->history.min_tls, 3);
+	ck_assert_int_eq(c->history.window, 30L * 86400);
+	ck_assert_int_eq(c->history.expire, 90L * 86400);
+	ck_assert_int_eq(c->history.max_mb, 256);
 	ck_assert_str_eq(c->downgrade_reply.code, "451");
 	ck_assert_str_eq(c->downgrade_reply.xcode, "4.7.0");
 	conf_unref(c);
@@ -176,7 +176,7 @@ START_TEST(test_good_keys)
 	c = load("history_db = \"redis:127.0.0.1:6379\"\n"
 	    "downgrade = \"tempfail\"\nhistory_prefix_v4 = 32\n");
 	ck_assert_int_eq(c->downgrade, DOWNGRADE_TEMPFAIL);
-	ck_assert_int_eq(c->history_prefix_v4, 32);
+	ck_assert_int_eq(c->history.prefix_v4, 32);
 	conf_unref(c);
 }
 END_TEST
