@@ -19,7 +19,9 @@
 
 #include "core/conf.h"
 #include "daemon/selfcheck.h"
+#include "lib/clock.h"
 #include "lib/escape.h"
+#include "lib/hostport.h"
 #include "lib/log.h"
 
 static atomic_int	state = SELFCHECK_UNKNOWN;
@@ -103,27 +105,18 @@ resolve(const char *spec, struct sockaddr_storage *ss, char *err,
     size_t errlen)
 {
 	struct addrinfo hints, *res;
-	char host[256];
-	const char *port = strrchr(spec, ':');
-	size_t hl;
+	struct hostport hp;
+	char port[8];
 	int rc;
 
-	if (port == NULL)
+	if (!hostport_parse(spec, ':', 0, &hp))
 		return -1;
-	hl = (size_t)(port - spec);
-	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
-		spec++;
-		hl -= 2;
-	}
-	if (hl >= sizeof(host))
-		return -1;
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
+	(void)snprintf(port, sizeof(port), "%u", (unsigned int)hp.port);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port + 1, &hints, &res)) != 0) {
-		(void)snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
+	if ((rc = getaddrinfo(hp.host, port, &hints, &res)) != 0) {
+		(void)snprintf(err, errlen, "%s: %s", hp.host, gai_strerror(rc));
 		return -1;
 	}
 	memset(ss, 0, sizeof(*ss));
@@ -131,15 +124,6 @@ resolve(const char *spec, struct sockaddr_storage *ss, char *err,
 	    res->ai_addrlen : sizeof(*ss));
 	freeaddrinfo(res);
 	return 0;
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One probe; the result's text is made safe for a log line. */
@@ -165,7 +149,7 @@ probe_once(const struct conf *c, struct smtp_probe_result *res, char *why,
 	req.mx = name;
 	req.helo = name;
 	req.ca_file = c->check_ca_file;
-	req.deadline_ms = mono_ms() + c->self_check_timeout * 1000;
+	req.deadline_ms = clock_now_ms() + c->self_check_timeout * 1000;
 	smtp_probe(&req, res);
 	(void)escape_value(why, whylen, res->error != SMTP_ERR_NONE ? res->err :
 	    res->verify_text);
