@@ -79,6 +79,17 @@ dup_str(const char *s)
 	return d;
 }
 
+/* calloc(), or NULL with the load marked out of memory. */
+static void *
+zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p == NULL)
+		build_oom = true;
+	return p;
+}
+
 void
 conf_warn(struct conf *c, const char *fmt, ...)
 {
@@ -277,10 +288,8 @@ check_recipients(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 
 	if (n == 0)
 		return;
-	if ((c->exempt_rcpts = calloc(n, sizeof(*c->exempt_rcpts))) == NULL) {
-		build_oom = true;
+	if ((c->exempt_rcpts = zalloc(n, sizeof(*c->exempt_rcpts))) == NULL)
 		return;
-	}
 	for (i = 0; i < n; i++) {
 		if ((s = dup_str(cfg_getnstr(cfg, "exempt_recipients", i))) ==
 		    NULL)
@@ -347,10 +356,8 @@ check_domains(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 
 	if (n == 0)
 		return;
-	if ((c->domains = calloc(n, sizeof(*c->domains))) == NULL) {
-		build_oom = true;
+	if ((c->domains = zalloc(n, sizeof(*c->domains))) == NULL)
 		return;
-	}
 	for (i = 0; i < n; i++) {
 		check_domain(ctx, c, cfg_getnsec(cfg, "domain", i),
 		    &c->domains[i]);

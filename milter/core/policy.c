@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -143,8 +144,6 @@ parse_max_age(struct parse_state *ps, const char *v, size_t len)
 	long n = 0;
 	size_t i;
 
-	if (ps->max_age_line != 0)
-		return repeated(ps, "max_age", ps->max_age_line);
 	if (len == 0 || len > 10)
 		return parse_error(ps, "max_age must be 1 to 10 digits");
 	for (i = 0; i < len; i++) {
@@ -156,15 +155,12 @@ parse_max_age(struct parse_state *ps, const char *v, size_t len)
 		return parse_error(ps, "max_age %ld exceeds %ld", n,
 		    POLICY_MAX_AGE);
 	ps->pol->max_age = n;
-	ps->max_age_line = ps->line;
 	return 0;
 }
 
 static int
 parse_mode(struct parse_state *ps, const char *v, size_t len)
 {
-	if (ps->mode_line != 0)
-		return repeated(ps, "mode", ps->mode_line);
 	if (len == 7 && memcmp(v, "enforce", 7) == 0)
 		ps->pol->mode = STS_MODE_ENFORCE;
 	else if (len == 7 && memcmp(v, "testing", 7) == 0)
@@ -173,18 +169,53 @@ parse_mode(struct parse_state *ps, const char *v, size_t len)
 		ps->pol->mode = STS_MODE_OFF;
 	else
 		return parse_error(ps, "mode must be enforce, testing or none");
-	ps->mode_line = ps->line;
 	return 0;
 }
 
 static int
 parse_version(struct parse_state *ps, const char *v, size_t len)
 {
-	if (ps->version_line != 0)
-		return repeated(ps, "version", ps->version_line);
-	if (len != 5 || memcmp(v, "STSv1", 5) != 0)
-		return parse_error(ps, "unsupported version");
-	ps->version_line = ps->line;
+	return len == 5 && memcmp(v, "STSv1", 5) == 0 ? 0 :
+	    parse_error(ps, "unsupported version");
+}
+
+/*
+ * The fields that may appear once: the first counts, a repeated one is
+ * ignored with a warning whatever its value (RFC 8461 3.2).
+ */
+static const struct single_field {
+	const char	*key;
+	size_t		 klen;
+	int		(*parse)(struct parse_state *, const char *, size_t);
+	size_t		 line_at;	/* offset of its line in parse_state */
+} single_fields[] = {
+	{ "version", 7, parse_version, offsetof(struct parse_state,
+	    version_line) },
+	{ "mode", 4, parse_mode, offsetof(struct parse_state, mode_line) },
+	{ "max_age", 7, parse_max_age, offsetof(struct parse_state,
+	    max_age_line) },
+};
+
+/* 1 when the key is a single field (handled), 0 when it is not. */
+static int
+parse_single(struct parse_state *ps, const char *k, size_t klen,
+    const char *v, size_t vlen, int *rc)
+{
+	const struct single_field *f;
+	int *line;
+	size_t i;
+
+	for (i = 0; i < sizeof(single_fields) / sizeof(single_fields[0]); i++) {
+		f = &single_fields[i];
+		if (klen != f->klen || memcmp(k, f->key, klen) != 0)
+			continue;
+		line = (int *)(void *)((char *)ps + f->line_at);
+		if (*line != 0)
+			*rc = repeated(ps, f->key, *line);
+		else if ((*rc = f->parse(ps, v, vlen)) == 0)
+			*line = ps->line;
+		return 1;
+	}
 	return 0;
 }
 
@@ -194,6 +225,7 @@ parse_line(struct parse_state *ps, const char *s, size_t len)
 {
 	const char *colon, *v;
 	size_t klen, vlen;
+	int rc;
 
 	if (len == 0)
 		return parse_error(ps, "empty line");
@@ -209,12 +241,8 @@ parse_line(struct parse_state *ps, const char *s, size_t len)
 	while (vlen > 0 && is_wsp(v[vlen - 1]))
 		vlen--;
 
-	if (klen == 7 && memcmp(s, "version", 7) == 0)
-		return parse_version(ps, v, vlen);
-	if (klen == 4 && memcmp(s, "mode", 4) == 0)
-		return parse_mode(ps, v, vlen);
-	if (klen == 7 && memcmp(s, "max_age", 7) == 0)
-		return parse_max_age(ps, v, vlen);
+	if (parse_single(ps, s, klen, v, vlen, &rc))
+		return rc;
 	if (klen == 2 && memcmp(s, "mx", 2) == 0)
 		return add_mx(ps, v, vlen);
 	if (!policy_valid_ext_name(s, klen))
