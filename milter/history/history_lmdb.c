@@ -34,7 +34,13 @@ history_lmdb_open(const char *path, long max_mb, bool readonly, char *err,
 {
 	struct lmdb_store *s;
 	MDB_txn *txn = NULL;
-	unsigned int flags = MDB_NOSUBDIR | MDB_NOTLS;
+	/*
+	 * MDB_NOSYNC: a commit is not flushed to disk (the page cache keeps
+	 * it; a crash of the daemon loses nothing, a crash of the host loses
+	 * the last seconds of history, which only delays protection).  An
+	 * fsync per batch would cost more than the rest of the history.
+	 */
+	unsigned int flags = MDB_NOSUBDIR | MDB_NOTLS | MDB_NOSYNC;
 	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -242,6 +248,7 @@ lmdb_close(void *h)
 
 	if (s == NULL)
 		return;
+	(void)mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	free(s);
 }
