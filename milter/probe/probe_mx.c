@@ -344,22 +344,22 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 	bool started[PROBE_MX_MAX];
 	char hbuf[256], why[256] = "";
 	const char *helo;
-	size_t i, n = nmx < PROBE_MX_MAX ? nmx : PROBE_MX_MAX, nforced = 0;
+	size_t i, n, nforced = 0;
 
-	if (n == 0)
-		return;
-	if ((jobs = calloc(n, sizeof(*jobs))) == NULL) {
+	/* cppcheck 2.10 wrongly concludes n < 1 from this line. */
+	n = nmx > PROBE_MX_MAX ? PROBE_MX_MAX : nmx;
+	if ((jobs = calloc(PROBE_MX_MAX, sizeof(*jobs))) == NULL) {
 		add(rep, PROBE_FAIL, "starttls", "out of memory");
 		return;
 	}
-	if (conf->check_smtp_connect != NULL && conf->check_smtp_connect[0] &&
-	    (nforced = forced_addresses(conf->check_smtp_connect, forced, 4,
-	    why, sizeof(why))) == 0)
-		nforced = 0;
+	if (conf->check_smtp_connect != NULL && conf->check_smtp_connect[0])
+		nforced = forced_addresses(conf->check_smtp_connect, forced, 4,
+		    why, sizeof(why));
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &ign, &old);
 	helo = conf_hostname(conf, NULL, hbuf, sizeof(hbuf));
+	// cppcheck-suppress knownConditionTrueFalse
 	for (i = 0; i < n; i++) {
 		jobs[i].conf = conf;
 		jobs[i].mx = mx[i];
@@ -372,6 +372,7 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 		if (!started[i] && why[0] == '\0')
 			(void)run_job(&jobs[i]);
 	}
+	// cppcheck-suppress knownConditionTrueFalse
 	for (i = 0; i < n; i++) {
 		if (started[i])
 			(void)pthread_join(tid[i], NULL);
@@ -383,6 +384,7 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 		smtp_probe_result_free(&jobs[i].res);
 	}
 	(void)sigaction(SIGPIPE, &old, NULL);
+	// cppcheck-suppress knownConditionTrueFalse
 	if (nmx > n)
 		add(rep, PROBE_WARN, "starttls", "%zu more MX hosts not probed "
 		    "(at most %d are)", nmx - n, PROBE_MX_MAX);
