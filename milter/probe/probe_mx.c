@@ -116,17 +116,17 @@ static size_t
 mx_addresses(struct mx_job *j, struct dnsq *dns, long long deadline,
     struct sockaddr_storage *addrs)
 {
-	struct sockaddr_storage tmp[2];
-	size_t n = 0;
+	struct sockaddr_storage all[DNSQ_MAX_RR];
+	size_t i, k, n = 0;
 
-	dnsq_set_timeout(dns, left_s(deadline));
-	if (dnsq_addresses(dns, j->mx, (unsigned short)j->conf->check_smtp_port,
-	    tmp, 2, j->why, sizeof(j->why)) == 0)
-		return 0;
-	/* dnsq_addresses() gives A records first: keep one of each family. */
-	addrs[n++] = tmp[0];
-	if (tmp[1].ss_family != tmp[0].ss_family && tmp[1].ss_family != 0)
-		addrs[n++] = tmp[1];
+	/* A and AAAA: half of the DNS budget each, the TLSA lookup the rest. */
+	dnsq_set_timeout(dns, left_s(deadline) / 2);
+	k = dnsq_addresses(dns, j->mx, (unsigned short)j->conf->check_smtp_port,
+	    all, DNSQ_MAX_RR, j->why, sizeof(j->why));
+	/* dnsq_addresses() gives the A records first, then the AAAA. */
+	for (i = 0; i < k && n < 2; i++)
+		if (n == 0 || all[i].ss_family != addrs[0].ss_family)
+			addrs[n++] = all[i];
 	return n;
 }
 
