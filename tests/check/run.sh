@@ -523,6 +523,27 @@ expect "check_smtp_connect: probe sent there, name checked against the MX" \
 expect "check_smtp_connect: ok when the name matches" 0 "$Q" -C mxgood.test -- \
     "ok   mxgood.test  certificate good.mx.test: issuer $CA, expires $GOODEND left)"
 writeconf conf
+# check_cert_warn_days: a certificate expiring within it warns.
+echo "check_cert_warn_days = 60" >> conf
+expect "MX: certificate expires within check_cert_warn_days" 0 "$Q" \
+    -C mxgood.test -- \
+    "warn mxgood.test  certificate good.mx.test: expires ${GOODEND} left, check_cert_warn_days 60), issuer $CA"
+writeconf conf
+out=$(timeout 60 "$M" -c conf -j -C mxtwo.test 2>&1)
+rc=$?
+if [ $rc = 1 ] && printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = [(x["check"], x["status"], x["detail"].split(":")[0])
+     for x in d["domains"][0]["checks"]][6:]
+assert c == [("starttls", "ok", "good.mx.test"),
+    ("certificate", "ok", "good.mx.test"),
+    ("starttls", "fail", "nostarttls.mx.test")], c
+'; then
+	pass "-j: MX lines in JSON"
+else
+	fail "-j: MX lines in JSON" "exit $rc" "$out"
+fi
 
 # JSON: parses, and carries the same verdicts.
 out=$(timeout 60 "$M" -c conf -j -C good.test -C twotxt.test 2>&1)
