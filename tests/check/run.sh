@@ -2,7 +2,7 @@
 # tests/check/run.sh - "mtasts-milter -C DOMAIN" against loopback fixtures.
 #
 # Starts a DNS responder (dnsd.py), an HTTPS server (httpsd.py) on
-# 127.0.0.1 and a STARTTLS SMTP responder (smtpd.py) on 127.0.0.1..18, on
+# 127.0.0.1 and a STARTTLS SMTP responder (smtpd.py) on 127.0.0.1..18 and ::1, on
 # ports the kernel picks, with a test CA made here by the openssl CLI;
 # then runs one -C check per case and asserts the exact verdict line(s)
 # and the exit status.  TAP output, plan at the end.
