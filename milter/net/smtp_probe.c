@@ -70,6 +70,19 @@ fail(struct conn *c, enum smtp_error e, const char *fmt, ...)
 	return -1;
 }
 
+/* strerror() is not thread-safe; GNU and XSI strerror_r() differ. */
+static const char *
+errtext(int e, char *buf, size_t len)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+	return strerror_r(e, buf, len);
+#else
+	if (strerror_r(e, buf, len) != 0)
+		(void)snprintf(buf, len, "error %d", e);
+	return buf;
+#endif
+}
+
 static long long
 now_ms(void)
 {
@@ -84,6 +97,7 @@ wait_io(struct conn *c, short events)
 {
 	struct pollfd pfd;
 	long long ms;
+	char eb[128];
 	int n;
 
 	for (;;) {
@@ -97,7 +111,7 @@ wait_io(struct conn *c, short events)
 			return 0;
 		if (n == -1 && errno != EINTR)
 			return fail(c, SMTP_ERR_INTERNAL, "poll: %s",
-			    strerror(errno));
+			    errtext(errno, eb, sizeof(eb)));
 	}
 }
 
@@ -121,13 +135,14 @@ tcp_connect(struct conn *c, const struct smtp_probe_request *req)
 	socklen_t sl = ss->ss_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	socklen_t el = sizeof(int);
+	char eb[128];
 	int e, rc;
 
 	c->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (c->fd == -1)
 		return fail(c, SMTP_ERR_INTERNAL, "socket: %s",
-		    strerror(errno));
+		    errtext(errno, eb, sizeof(eb)));
 	if (connect(c->fd, (const struct sockaddr *)ss, sl) == 0)
 		return 0;
 	if ((e = errno) == EINPROGRESS) {
@@ -144,7 +159,7 @@ tcp_connect(struct conn *c, const struct smtp_probe_request *req)
 	if (e == 0)
 		return 0;
 	return fail(c, SMTP_ERR_CONNECT, "cannot connect to %s: %s",
-	    c->res->peer, strerror(e));
+	    c->res->peer, errtext(e, eb, sizeof(eb)));
 }
 
 /* Refills the buffer: 1 with data, 0 at EOF, -1 on error. */
@@ -324,12 +339,13 @@ handshake_fail(struct conn *c, int sslerr)
 {
 	unsigned long e = ERR_peek_last_error();
 	const char *s = e != 0 ? ERR_reason_error_string(e) : NULL;
+	char eb[128];
 
 	if (s != NULL)
 		return fail(c, SMTP_ERR_TLS, "TLS handshake failed: %s", s);
 	if (sslerr == SSL_ERROR_SYSCALL && errno != 0)
 		return fail(c, SMTP_ERR_TLS, "TLS handshake failed: %s",
-		    strerror(errno));
+		    errtext(errno, eb, sizeof(eb)));
 	return fail(c, SMTP_ERR_TLS, "TLS handshake failed: connection "
 	    "closed");
 }

@@ -529,12 +529,24 @@ check_mode(struct prober *ck)
 		    from, pubname);
 }
 
+/* starttls, certificate and dane of the MX hosts check_mx() found. */
+static void
+check_mx_hosts(struct prober *ck)
+{
+	size_t i;
+
+	probe_mx_hosts(ck->conf, ck->have_policy ? &ck->policy : NULL, ck->mx,
+	    ck->nmx, ck->rep);
+	for (i = 0; i < ck->nmx; i++)
+		free(ck->mx[i]);
+	ck->nmx = 0;
+}
+
 static void
 check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
     struct probe_report *rep)
 {
 	struct prober ck;
-	size_t i;
 
 	memset(&ck, 0, sizeof(ck));
 	ck.conf = conf;
@@ -554,10 +566,7 @@ check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
 	check_hostname(&ck);
 	check_tlsrpt(&ck);
 	check_mode(&ck);
-	probe_mx_hosts(conf, ck.have_policy ? &ck.policy : NULL, ck.mx, ck.nmx,
-	    rep);
-	for (i = 0; i < ck.nmx; i++)
-		free(ck.mx[i]);
+	check_mx_hosts(&ck);
 	policy_free(&ck.policy);
 }
 

@@ -116,17 +116,17 @@ static size_t
 mx_addresses(struct mx_job *j, struct dnsq *dns, long long deadline,
     struct sockaddr_storage *addrs)
 {
-	struct sockaddr_storage tmp[2];
-	size_t n = 0;
+	struct sockaddr_storage all[DNSQ_MAX_RR];
+	size_t i, k, n = 0;
 
-	dnsq_set_timeout(dns, left_s(deadline));
-	if (dnsq_addresses(dns, j->mx, (unsigned short)j->conf->check_smtp_port,
-	    tmp, 2, j->why, sizeof(j->why)) == 0)
-		return 0;
-	/* dnsq_addresses() gives A records first: keep one of each family. */
-	addrs[n++] = tmp[0];
-	if (tmp[1].ss_family != tmp[0].ss_family && tmp[1].ss_family != 0)
-		addrs[n++] = tmp[1];
+	/* A and AAAA: half of the DNS budget each, the TLSA lookup the rest. */
+	dnsq_set_timeout(dns, left_s(deadline) / 2);
+	k = dnsq_addresses(dns, j->mx, (unsigned short)j->conf->check_smtp_port,
+	    all, DNSQ_MAX_RR, j->why, sizeof(j->why));
+	/* dnsq_addresses() gives the A records first, then the AAAA. */
+	for (i = 0; i < k && n < 2; i++)
+		if (n == 0 || all[i].ss_family != addrs[0].ss_family)
+			addrs[n++] = all[i];
 	return n;
 }
 
@@ -344,22 +344,22 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 	bool started[PROBE_MX_MAX];
 	char hbuf[256], why[256] = "";
 	const char *helo;
-	size_t i, n = nmx < PROBE_MX_MAX ? nmx : PROBE_MX_MAX, nforced = 0;
+	size_t i, n, nforced = 0;
 
-	if (n == 0)
-		return;
-	if ((jobs = calloc(n, sizeof(*jobs))) == NULL) {
+	/* cppcheck 2.10 wrongly concludes n < 1 from this line. */
+	n = nmx > PROBE_MX_MAX ? PROBE_MX_MAX : nmx;
+	if ((jobs = calloc(PROBE_MX_MAX, sizeof(*jobs))) == NULL) {
 		add(rep, PROBE_FAIL, "starttls", "out of memory");
 		return;
 	}
-	if (conf->check_smtp_connect != NULL && conf->check_smtp_connect[0] &&
-	    (nforced = forced_addresses(conf->check_smtp_connect, forced, 4,
-	    why, sizeof(why))) == 0)
-		nforced = 0;
+	if (conf->check_smtp_connect != NULL && conf->check_smtp_connect[0])
+		nforced = forced_addresses(conf->check_smtp_connect, forced, 4,
+		    why, sizeof(why));
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &ign, &old);
 	helo = conf_hostname(conf, NULL, hbuf, sizeof(hbuf));
+	// cppcheck-suppress knownConditionTrueFalse
 	for (i = 0; i < n; i++) {
 		jobs[i].conf = conf;
 		jobs[i].mx = mx[i];
@@ -372,6 +372,7 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 		if (!started[i] && why[0] == '\0')
 			(void)run_job(&jobs[i]);
 	}
+	// cppcheck-suppress knownConditionTrueFalse
 	for (i = 0; i < n; i++) {
 		if (started[i])
 			(void)pthread_join(tid[i], NULL);
@@ -383,6 +384,7 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 		smtp_probe_result_free(&jobs[i].res);
 	}
 	(void)sigaction(SIGPIPE, &old, NULL);
+	// cppcheck-suppress knownConditionTrueFalse
 	if (nmx > n)
 		add(rep, PROBE_WARN, "starttls", "%zu more MX hosts not probed "
 		    "(at most %d are)", nmx - n, PROBE_MX_MAX);

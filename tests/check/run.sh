@@ -2,7 +2,7 @@
 # tests/check/run.sh - "mtasts-milter -C DOMAIN" against loopback fixtures.
 #
 # Starts a DNS responder (dnsd.py), an HTTPS server (httpsd.py) on
-# 127.0.0.1 and a STARTTLS SMTP responder (smtpd.py) on 127.0.0.1..18, on
+# 127.0.0.1 and a STARTTLS SMTP responder (smtpd.py) on 127.0.0.1..18 and ::1, on
 # ports the kernel picks, with a test CA made here by the openssl CLI;
 # then runs one -C check per case and asserts the exact verdict line(s)
 # and the exit status.  TAP output, plan at the end.
@@ -103,10 +103,11 @@ leaf() {
 # Domains whose MX hosts are the cases of smtpd.py.
 MXDOMAINS="mxgood mxrequire mxwild mxexpired mxnotyet mxother mxself mxmissing
 mxwithint mxnostarttls mx454 mxabort mx421 mxslow mxehlo mxlong mxhostile mxtwo
-mxten danegood danebad danenoad daneusage1 danesingle"
+mxten danegood danebad danenoad daneusage1 danesingle mxv6 mxrefused"
 # MX host names served by the good responder, with its certificate.
 GOODMX="mail.mx.test good.mx.test requiretls.mx.test dane-ok.mx.test
-dane-bad.mx.test dane-noad.mx.test dane-usage1.mx.test dane-single.mx.test"
+dane-bad.mx.test dane-noad.mx.test dane-usage1.mx.test dane-single.mx.test
+v6.mx.test"
 mxsans=
 for h in $GOODMX; do mxsans="${mxsans:+$mxsans,}DNS:$h"; done
 
@@ -226,6 +227,10 @@ spki() {
 	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
 	    openssl dgst -sha256 -r | cut -d' ' -f1
 }
+# ::1 is served when the host has it (the IPv6 fallback case).
+HAVE_V6=
+python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
+    2>/dev/null && HAVE_V6=1
 GOODHASH=$(spki mxgood.pem)
 OTHERHASH=$(spki wrong.pem)
 {
@@ -247,6 +252,7 @@ OTHERHASH=$(spki wrong.pem)
 	echo "127.0.0.16 ehlo5000"
 	echo "127.0.0.17 longline"
 	echo "127.0.0.18 hostile"
+	[ -n "$HAVE_V6" ] && echo "::1 good mxgood.pem mxgood.key"
 } > smtpcases
 # mxcase DOMAIN MXHOST ADDR: a policy domain whose one MX is MXHOST at ADDR
 mxcase() {
@@ -295,6 +301,10 @@ mxcase() {
 	echo "_25._tcp.dane-usage1.mx.test TLSA 1 1 1 $GOODHASH"
 	echo "_25._tcp.dane-usage1.mx.test TLSA 1 0 1 $OTHERHASH"
 	echo "_25._tcp.dane-usage1.mx.test AD"
+	# v6.mx.test: nothing listens at its A address, its AAAA answers.
+	mxcase mxv6.test v6.mx.test 127.0.0.19
+	echo "v6.mx.test AAAA ::1"
+	mxcase mxrefused.test refused.mx.test 127.0.0.19
 	mxcase danesingle.test dane-single.mx.test 127.0.0.2
 	echo "_25._tcp.dane-single.mx.test TLSA 3 1 1 $GOODHASH"
 	echo "_25._tcp.dane-single.mx.test AD"
@@ -525,6 +535,15 @@ expect "DANE: usage 1 only" 0 "$Q" -C daneusage1.test -- \
     "warn daneusage1.test  dane     dane-usage1.mx.test: all 2 TLSA records use usage 0 or 1 (ignored for SMTP, RFC 7672 3.1.3)"
 expect "DANE: a single record" 0 "$Q" -C danesingle.test -- \
     "warn danesingle.test  dane     dane-single.mx.test: TLSA 3 1 1 matches, but it is the only record (no rollover cover)"
+if [ -n "$HAVE_V6" ]; then
+	expect "MX: IPv4 address refused, IPv6 address probed" 0 "$Q" \
+	    -C mxv6.test -- \
+	    "ok   mxv6.test  starttls v6.mx.test: $TLS, REQUIRETLS not advertised"
+else
+	pass "MX: IPv4 address refused, IPv6 address probed # SKIP no ::1"
+fi
+expect "MX: connection refused" 1 "$Q" -C mxrefused.test -- \
+    "fail mxrefused.test  starttls refused.mx.test: cannot connect to 127.0.0.19 port $SMTPPORT: Connection refused"
 # check_smtp_connect: every probe goes there; names still checked against
 # the MX host name.
 writeconf conf "127.0.0.1:$HTTPSPORT" "127.0.0.1:$SMTPPORT"
@@ -535,6 +554,27 @@ expect "check_smtp_connect: probe sent there, name checked against the MX" \
 expect "check_smtp_connect: ok when the name matches" 0 "$Q" -C mxgood.test -- \
     "ok   mxgood.test  certificate good.mx.test: issuer $CA, expires $GOODEND left)"
 writeconf conf
+# check_cert_warn_days: a certificate expiring within it warns.
+echo "check_cert_warn_days = 60" >> conf
+expect "MX: certificate expires within check_cert_warn_days" 0 "$Q" \
+    -C mxgood.test -- \
+    "warn mxgood.test  certificate good.mx.test: expires ${GOODEND} left, check_cert_warn_days 60), issuer $CA"
+writeconf conf
+out=$(timeout 60 "$M" -c conf -j -C mxtwo.test 2>&1)
+rc=$?
+if [ $rc = 1 ] && printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = [(x["check"], x["status"], x["detail"].split(":")[0])
+     for x in d["domains"][0]["checks"]][6:]
+assert c == [("starttls", "ok", "good.mx.test"),
+    ("certificate", "ok", "good.mx.test"),
+    ("starttls", "fail", "nostarttls.mx.test")], c
+'; then
+	pass "-j: MX lines in JSON"
+else
+	fail "-j: MX lines in JSON" "exit $rc" "$out"
+fi
 
 # JSON: parses, and carries the same verdicts.
 out=$(timeout 60 "$M" -c conf -j -C good.test -C twotxt.test 2>&1)

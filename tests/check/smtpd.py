@@ -4,7 +4,7 @@
 Usage: smtpd.py CASEFILE PORTFILE
 
 CASEFILE lines: ADDR CASE [CERTFILE KEYFILE]
-Every ADDR (127.0.0.x; Linux routes all of 127/8 to lo) is served on the
+Every ADDR (127.0.0.x, Linux routes all of 127/8 to lo; or ::1) is served on the
 same TCP port, chosen by the kernel for the first one; the port is written
 to PORTFILE (atomically) once all sockets listen.  The local address a
 client connected to selects the case, so the DNS fixture can point each
@@ -135,7 +135,8 @@ def listen_all(addrs):
         try:
             port = 0
             for a in addrs:
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                fam = socket.AF_INET6 if ":" in a else socket.AF_INET
+                s = socket.socket(fam, socket.SOCK_STREAM)
                 socks.append(s)
                 s.bind((a, port))
                 port = s.getsockname()[1]
