@@ -29,6 +29,7 @@
 #define HISTORY_BATCH		512
 #define HISTORY_SWEEP_EVERY	3600	/* seconds */
 #define HISTORY_LOG_EVERY	60	/* seconds between error lines */
+#define HISTORY_COALESCE_NS	50000000	/* 50 ms: see history_writer() */
 
 struct history {
 	const struct history_backend	*be;
@@ -43,6 +44,7 @@ struct history {
 	struct history_update		*queue;
 	size_t				 head, count;
 	bool				 busy, stopping, started;
+	bool				 idle, flushing;
 	pthread_t			 writer;
 };
 
@@ -153,6 +155,7 @@ static void *
 history_writer(void *arg)
 {
 	struct history *h = arg;
+	static const struct timespec coalesce = { 0, HISTORY_COALESCE_NS };
 	struct history_update *batch;
 	int64_t next_sweep = wall_now() + 60;
 	struct timespec until;
@@ -165,11 +168,23 @@ history_writer(void *arg)
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		while (h->count == 0 && !h->stopping) {
+			h->idle = true;
 			(void)clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 60;	/* wake for the sweep */
 			if (pthread_cond_timedwait(&h->nonempty, &h->lock,
 			    &until) == ETIMEDOUT)
 				break;
+		}
+		h->idle = false;
+		/*
+		 * Let updates gather for a moment: one transaction (LMDB) or
+		 * one pipeline (Redis) for many of them, and milter threads
+		 * rarely have to wake this thread.
+		 */
+		if (h->count < HISTORY_BATCH && !h->stopping && !h->flushing) {
+			pthread_mutex_unlock(&h->lock);
+			(void)nanosleep(&coalesce, NULL);
+			pthread_mutex_lock(&h->lock);
 		}
 		n = take_batch(h, batch);
 		if (n == 0 && h->stopping)
@@ -218,8 +233,11 @@ history_record(struct history *h, const struct sockaddr *sa, bool tls)
 	(void)memcpy(u->key, key, sizeof(key));
 	u->tls = tls;
 	u->when = wall_now();
-	if (h->count++ == 0)
+	h->count++;
+	if (h->idle) {
+		h->idle = false;
 		pthread_cond_signal(&h->nonempty);
+	}
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -234,9 +252,11 @@ history_flush(struct history *h)
 		return;
 	if (h->started) {
 		pthread_mutex_lock(&h->lock);
+		h->flushing = true;
 		pthread_cond_signal(&h->nonempty);
 		while (h->count > 0 || h->busy)
 			pthread_cond_wait(&h->drained, &h->lock);
+		h->flushing = false;
 		pthread_mutex_unlock(&h->lock);
 		return;
 	}
