@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "lib/clock.h"
 #include "net/smtp_probe.h"
 #include "net/smtp_cert.h"
 
@@ -83,15 +84,6 @@ errtext(int e, char *buf, size_t len)
 #endif
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 wait_io(struct conn *c, short events)
 {
@@ -101,7 +93,7 @@ wait_io(struct conn *c, short events)
 	int n;
 
 	for (;;) {
-		if ((ms = c->deadline - now_ms()) <= 0)
+		if ((ms = c->deadline - clock_now_ms()) <= 0)
 			return fail(c, SMTP_ERR_TIMEOUT, "timed out %s",
 			    smtp_stage_name(c->res->stage));
 		pfd.fd = c->fd;

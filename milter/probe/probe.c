@@ -57,20 +57,7 @@ struct prober {
 };
 
 
-static void
-add(struct prober *ck, enum probe_status st, const char *check,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void
-add(struct prober *ck, enum probe_status st, const char *check,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	probe_report_vadd(ck->rep, st, check, fmt, ap);
-	va_end(ap);
-}
 
 static const char *
 policy_mode_name(enum sts_mode m)
@@ -127,25 +114,29 @@ check_txt(struct prober *ck)
 
 	(void)snprintf(name, sizeof(name), "_mta-sts.%s", ck->domain);
 	if (dnsq_lookup(ck->dns, name, ns_t_txt, &r) == DNSQ_ERROR) {
-		add(ck, PROBE_FAIL, "txt", "%s", r.err);
+		probe_add(ck->rep, PROBE_FAIL, "txt", "%s", r.err);
 		return;
 	}
 	if (r.ncname > 0)
 		(void)snprintf(via, sizeof(via), " (via CNAME %s)", r.owner);
 	if (r.status != DNSQ_OK)
-		add(ck, PROBE_FAIL, "txt", "no %s TXT record%s", name, via);
+		probe_add(ck->rep, PROBE_FAIL, "txt", "no %s TXT record%s",
+		    name, via);
 	else if ((rr = pick_record(&r, dnsrecord_sts_candidate, &n)) == NULL &&
 	    n == 0)
-		add(ck, PROBE_FAIL, "txt", "no v=STSv1 record at %s%s", name,
+		probe_add(ck->rep, PROBE_FAIL, "txt",
+		    "no v=STSv1 record at %s%s", name,
 		    via);
 	else if (rr == NULL)
-		add(ck, PROBE_FAIL, "txt", "%zu v=STSv1 records at %s: senders "
+		probe_add(ck->rep, PROBE_FAIL, "txt",
+		    "%zu v=STSv1 records at %s: senders "
 		    "ignore them all", n, name);
 	else if (dnsrecord_sts(rr->data, rr->len, why, sizeof(why)) != 0)
-		add(ck, PROBE_FAIL, "txt", "invalid record \"%.200s\": %s",
+		probe_add(ck->rep, PROBE_FAIL, "txt",
+		    "invalid record \"%.200s\": %s",
 		    rr->data, why);
 	else {
-		add(ck, PROBE_OK, "txt", "%s%s", rr->data, via);
+		probe_add(ck->rep, PROBE_OK, "txt", "%s%s", rr->data, via);
 		ck->txt_ok = true;
 	}
 	dnsq_result_free(&r);
@@ -223,19 +214,23 @@ judge_policy(struct prober *ck, const struct https_response *resp)
 	int line;
 
 	if (resp->status >= 300 && resp->status < 400)
-		add(ck, PROBE_FAIL, "policy", "HTTP %d redirect to %s (redirects "
+		probe_add(ck->rep, PROBE_FAIL, "policy",
+		    "HTTP %d redirect to %s (redirects "
 		    "are not followed)", resp->status, resp->location[0] ?
 		    resp->location : "nowhere");
 	else if (resp->status != 200)
-		add(ck, PROBE_FAIL, "policy", "HTTP status %d (200 required)",
+		probe_add(ck->rep, PROBE_FAIL, "policy",
+		    "HTTP status %d (200 required)",
 		    resp->status);
 	else if (policy_parse(resp->body, resp->len, &ck->policy, err,
 	    sizeof(err), &line) != 0) {
 		if (line > 0)
-			add(ck, PROBE_FAIL, "policy", "invalid policy: line %d: "
+			probe_add(ck->rep, PROBE_FAIL, "policy",
+			    "invalid policy: line %d: "
 			    "%s", line, err);
 		else
-			add(ck, PROBE_FAIL, "policy", "invalid policy: %s", err);
+			probe_add(ck->rep, PROBE_FAIL, "policy",
+			    "invalid policy: %s", err);
 	} else {
 		ck->have_policy = true;
 		policy_summary(&ck->policy, summary, sizeof(summary));
@@ -245,13 +240,15 @@ judge_policy(struct prober *ck, const struct https_response *resp)
 			o += (size_t)snprintf(warned + o, sizeof(warned) - o,
 			    "%s; ", ck->policy.warnings[i]);
 		if (!is_text_plain(resp->content_type))
-			add(ck, PROBE_WARN, "policy", "Content-Type \"%.60s\" is "
+			probe_add(ck->rep, PROBE_WARN, "policy",
+			    "Content-Type \"%.60s\" is "
 			    "not text/plain; %s%s", resp->content_type, warned,
 			    summary);
 		else if (warned[0] != '\0')
-			add(ck, PROBE_WARN, "policy", "%s%s", warned, summary);
+			probe_add(ck->rep, PROBE_WARN, "policy", "%s%s", warned,
+			    summary);
 		else
-			add(ck, PROBE_OK, "policy", "%s", summary);
+			probe_add(ck->rep, PROBE_OK, "policy", "%s", summary);
 	}
 }
 
@@ -267,7 +264,8 @@ check_policy(struct prober *ck)
 
 	/* check_timeout bounds the TXT lookup, the host lookup and fetch. */
 	if ((left = ck->deadline - clock_now_ms()) <= 0) {
-		add(ck, PROBE_FAIL, "policy", "not fetched: check_timeout (%ld "
+		probe_add(ck->rep, PROBE_FAIL, "policy",
+		    "not fetched: check_timeout (%ld "
 		    "s) used up by DNS", ck->timeout);
 		return;
 	}
@@ -276,7 +274,8 @@ check_policy(struct prober *ck)
 	n = 0;
 	if (policy_addresses(ck, host, addrs, &n, why, sizeof(why)) != 0 ||
 	    (left = ck->deadline - clock_now_ms()) <= 0) {
-		add(ck, PROBE_FAIL, "policy", "%s", n == 0 ? why : "not fetched: "
+		probe_add(ck->rep, PROBE_FAIL, "policy", "%s",
+		    n == 0 ? why : "not fetched: "
 		    "check_timeout used up by DNS");
 		return;
 	}
@@ -289,10 +288,11 @@ check_policy(struct prober *ck)
 	req.timeout_ms = left;
 	req.max_body = POLICY_MAX_BYTES;
 	if (https_fetch(&req, &resp) != 0 && resp.timed_out)
-		add(ck, PROBE_FAIL, "policy", "%s (check_timeout %ld s)",
+		probe_add(ck->rep, PROBE_FAIL, "policy",
+		    "%s (check_timeout %ld s)",
 		    resp.err, ck->timeout);
 	else if (resp.err[0] != '\0')
-		add(ck, PROBE_FAIL, "policy", "%s", resp.err);
+		probe_add(ck->rep, PROBE_FAIL, "policy", "%s", resp.err);
 	else
 		judge_policy(ck, &resp);
 	https_response_free(&resp);
@@ -326,11 +326,13 @@ add_mismatch(struct prober *ck, const char *check, const char *hosts,
     const char *verb, const char *whom)
 {
 	if (ck->policy.mode == STS_MODE_ENFORCE)
-		add(ck, PROBE_FAIL, check, "%s %s no policy mx pattern (mode "
+		probe_add(ck->rep, PROBE_FAIL, check,
+		    "%s %s no policy mx pattern (mode "
 		    "enforce): senders that obey the policy will not deliver "
 		    "to %s", hosts, verb, whom);
 	else
-		add(ck, PROBE_WARN, check, "%s %s no policy mx pattern (mode "
+		probe_add(ck->rep, PROBE_WARN, check,
+		    "%s %s no policy mx pattern (mode "
 		    "testing): enforce would stop delivery to %s", hosts, verb,
 		    whom);
 }
@@ -354,10 +356,12 @@ judge_mx(struct prober *ck, struct dnsq_rr *rr, size_t n, const char *how)
 		}
 	}
 	if (!ck->have_policy)
-		add(ck, PROBE_WARN, "mx", "%s%s (not checked: no valid policy)",
+		probe_add(ck->rep, PROBE_WARN, "mx",
+		    "%s%s (not checked: no valid policy)",
 		    how, all);
 	else if (nbad == 0 || mode == STS_MODE_OFF)
-		add(ck, PROBE_OK, "mx", "%s%s%s", how, all, nbad == 0 ?
+		probe_add(ck->rep, PROBE_OK, "mx", "%s%s%s", how, all,
+		    nbad == 0 ?
 		    " (all match the policy)" : " (policy mode none)");
 	else
 		add_mismatch(ck, "mx", bad, nbad > 1 ? "match" : "matches",
@@ -373,10 +377,11 @@ check_mx(struct prober *ck)
 
 	switch (dnsq_lookup(ck->dns, ck->domain, ns_t_mx, &r)) {
 	case DNSQ_ERROR:
-		add(ck, PROBE_FAIL, "mx", "%s", r.err);
+		probe_add(ck->rep, PROBE_FAIL, "mx", "%s", r.err);
 		return;
 	case DNSQ_NXDOMAIN:
-		add(ck, PROBE_FAIL, "mx", "%s does not exist (NXDOMAIN)",
+		probe_add(ck->rep, PROBE_FAIL, "mx",
+		    "%s does not exist (NXDOMAIN)",
 		    ck->domain);
 		return;
 	case DNSQ_NODATA:
@@ -391,7 +396,8 @@ check_mx(struct prober *ck)
 		break;
 	}
 	if (r.nrr == 1 && (r.rr[0].len == 0 || strcmp(r.rr[0].data, ".") == 0))
-		add(ck, PROBE_WARN, "mx", "null MX (RFC 7505): %s accepts no "
+		probe_add(ck->rep, PROBE_WARN, "mx",
+		    "null MX (RFC 7505): %s accepts no "
 		    "mail", ck->domain);
 	else
 		judge_mx(ck, r.rr, r.nrr, "");
@@ -406,18 +412,21 @@ check_hostname(struct prober *ck)
 	size_t i;
 
 	if (!ck->have_policy) {
-		add(ck, PROBE_WARN, "hostname", "%s (not checked: no valid "
+		probe_add(ck->rep, PROBE_WARN, "hostname",
+		    "%s (not checked: no valid "
 		    "policy)", h);
 		return;
 	}
 	for (i = 0; i < ck->policy.nmx; i++)
 		if (policy_mx_match(ck->policy.mx[i], h)) {
-			add(ck, PROBE_OK, "hostname", "%s matches mx %s", h,
+			probe_add(ck->rep, PROBE_OK, "hostname",
+			    "%s matches mx %s", h,
 			    ck->policy.mx[i]);
 			return;
 		}
 	if (ck->policy.mode == STS_MODE_OFF)
-		add(ck, PROBE_OK, "hostname", "%s (policy mode none)", h);
+		probe_add(ck->rep, PROBE_OK, "hostname",
+		    "%s (policy mode none)", h);
 	else
 		add_mismatch(ck, "hostname", h, "matches", "this host");
 }
@@ -452,18 +461,20 @@ judge_tlsrpt(struct prober *ck, const struct dnsq_rr *rr)
 
 	if (dnsrecord_tlsrpt(rr->data, rr->len, &info, why,
 	    sizeof(why)) != 0) {
-		add(ck, PROBE_WARN, "tlsrpt", "invalid record \"%.200s\": %s",
+		probe_add(ck->rep, PROBE_WARN, "tlsrpt",
+		    "invalid record \"%.200s\": %s",
 		    rr->data, why);
 		return;
 	}
 	for (i = 0; i < info.nmailto; i++)
 		if (rua_blocked(ck, info.mailto[i])) {
-			add(ck, PROBE_WARN, "tlsrpt", "rua %s is not reachable "
+			probe_add(ck->rep, PROBE_WARN, "tlsrpt",
+			    "rua %s is not reachable "
 			    "in plaintext: this milter enforces for it (add it "
 			    "to exempt_recipients)", info.mailto[i]);
 			return;
 		}
-	add(ck, PROBE_OK, "tlsrpt", "%s", rr->data);
+	probe_add(ck->rep, PROBE_OK, "tlsrpt", "%s", rr->data);
 }
 
 static void
@@ -476,15 +487,18 @@ check_tlsrpt(struct prober *ck)
 
 	(void)snprintf(name, sizeof(name), "_smtp._tls.%s", ck->domain);
 	if (dnsq_lookup(ck->dns, name, ns_t_txt, &r) == DNSQ_ERROR) {
-		add(ck, PROBE_WARN, "tlsrpt", "%s", r.err);
+		probe_add(ck->rep, PROBE_WARN, "tlsrpt", "%s", r.err);
 		return;
 	}
 	if (r.status != DNSQ_OK)
-		add(ck, PROBE_WARN, "tlsrpt", "no _smtp._tls record");
+		probe_add(ck->rep, PROBE_WARN, "tlsrpt",
+		    "no _smtp._tls record");
 	else if ((rr = pick_record(&r, tlsrpt_candidate, &n)) == NULL && n == 0)
-		add(ck, PROBE_WARN, "tlsrpt", "no v=TLSRPTv1 record at %s", name);
+		probe_add(ck->rep, PROBE_WARN, "tlsrpt",
+		    "no v=TLSRPTv1 record at %s", name);
 	else if (rr == NULL)
-		add(ck, PROBE_WARN, "tlsrpt", "%zu v=TLSRPTv1 records at %s: "
+		probe_add(ck->rep, PROBE_WARN, "tlsrpt",
+		    "%zu v=TLSRPTv1 records at %s: "
 		    "reporters ignore them all", n, name);
 	else
 		judge_tlsrpt(ck, rr);
@@ -518,14 +532,17 @@ check_mode(struct prober *ck)
 		(void)snprintf(pubname, sizeof(pubname), "no valid policy is "
 		    "published");
 	if (pub == STS_MODE_ENFORCE && m != STS_MODE_ENFORCE)
-		add(ck, PROBE_WARN, "mode", "published enforce, but the milter "
-		    "applies %s (%s): plaintext mail is accepted",
+		probe_add(ck->rep, PROBE_WARN, "mode", "published enforce, "
+		    "but the milter applies %s (%s): plaintext mail is "
+		    "accepted",
 		    sts_mode_name(m), from);
 	else if (m == STS_MODE_ENFORCE && pub != STS_MODE_ENFORCE)
-		add(ck, PROBE_WARN, "mode", "the milter enforces (%s), but %s",
+		probe_add(ck->rep, PROBE_WARN, "mode",
+		    "the milter enforces (%s), but %s",
 		    from, pubname);
 	else
-		add(ck, PROBE_OK, "mode", "milter %s (%s), %s", sts_mode_name(m),
+		probe_add(ck->rep, PROBE_OK, "mode", "milter %s (%s), %s",
+		    sts_mode_name(m),
 		    from, pubname);
 }
 
@@ -557,7 +574,7 @@ check_one(const struct conf *conf, struct dnsq *dns, const char *arg,
 	ck.deadline = clock_now_ms() + ck.timeout * 1000LL;
 	if (!normalise_domain(arg, rep->domain, sizeof(rep->domain))) {
 		(void)snprintf(rep->domain, sizeof(rep->domain), "%.200s", arg);
-		add(&ck, PROBE_FAIL, "txt", "invalid domain name");
+		probe_add(rep, PROBE_FAIL, "txt", "invalid domain name");
 		return;
 	}
 	check_txt(&ck);

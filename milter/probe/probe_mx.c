@@ -22,6 +22,7 @@
 
 #include <openssl/x509.h>
 
+#include "lib/clock.h"
 #include "probe/probe_mx.h"
 #include "net/dnsquery.h"
 #include "net/smtp_probe.h"
@@ -46,35 +47,13 @@ struct mx_job {
 	unsigned char		 tlsa_data[MAX_TLSA][1024];
 };
 
-static void
-add(struct probe_report *rep, enum probe_status st, const char *check,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void
-add(struct probe_report *rep, enum probe_status st, const char *check,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	probe_report_vadd(rep, st, check, fmt, ap);
-	va_end(ap);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Seconds left until deadline, at least 1 (dnsq counts whole seconds). */
 static long
 left_s(long long deadline)
 {
-	long long ms = deadline - now_ms();
+	long long ms = deadline - clock_now_ms();
 
 	return ms < 1000 ? 1 : (long)(ms / 1000);
 }
@@ -179,7 +158,7 @@ run_job(void *arg)
 	struct smtp_probe_request req;
 	struct dnsq *dns;
 	long timeout = j->conf->check_timeout > 0 ? j->conf->check_timeout : 60;
-	long long dns_deadline = now_ms() + timeout * 1000LL, deadline;
+	long long dns_deadline = clock_now_ms() + timeout * 1000LL, deadline;
 	size_t i, n;
 
 	if ((dns = dnsq_open(j->conf->check_resolver, timeout, j->why,
@@ -198,10 +177,10 @@ run_job(void *arg)
 	req.ca_file = j->conf->check_ca_file;
 	req.tlsa = j->tlsa;
 	req.ntlsa = j->nusable;
-	req.deadline_ms = deadline = now_ms() + timeout * 1000LL;
+	req.deadline_ms = deadline = clock_now_ms() + timeout * 1000LL;
 	for (i = 0; i < n; i++) {
 		req.addr = j->nforced > 0 ? &j->forced[i] : &addrs[i];
-		req.connect_deadline_ms = now_ms() + (deadline - now_ms()) /
+		req.connect_deadline_ms = clock_now_ms() + (deadline - clock_now_ms()) /
 		    (long long)(n - i);
 		if (j->probed)
 			smtp_probe_result_free(&j->res);
@@ -232,14 +211,15 @@ report_starttls(struct probe_report *rep, const struct mx_job *j)
 	const struct smtp_probe_result *r = &j->res;
 
 	if (!j->probed)
-		add(rep, PROBE_FAIL, "starttls", "%s: %s", j->mx, j->why);
+		probe_add(rep, PROBE_FAIL, "starttls", "%s: %s", j->mx, j->why);
 	else if (!r->tls)
-		add(rep, PROBE_FAIL, "starttls", "%s: %s", j->mx, r->err);
+		probe_add(rep, PROBE_FAIL, "starttls", "%s: %s", j->mx, r->err);
 	else if (r->error != SMTP_ERR_NONE)
-		add(rep, PROBE_FAIL, "starttls", "%s: %s %s, then %s", j->mx,
+		probe_add(rep, PROBE_FAIL, "starttls", "%s: %s %s, then %s",
+		    j->mx,
 		    r->version, r->cipher, r->err);
 	else
-		add(rep, PROBE_OK, "starttls", "%s: %s %s, REQUIRETLS %s",
+		probe_add(rep, PROBE_OK, "starttls", "%s: %s %s, REQUIRETLS %s",
 		    j->mx, r->version, r->cipher, r->requiretls ?
 		    "advertised" : "not advertised");
 }
@@ -253,37 +233,43 @@ report_certificate(struct probe_report *rep, const struct mx_job *j,
 	long days;
 
 	if (!r->have_cert) {
-		add(rep, PROBE_FAIL, "certificate", "%s: no certificate",
+		probe_add(rep, PROBE_FAIL, "certificate", "%s: no certificate",
 		    j->mx);
 		return;
 	}
 	if (r->verify == X509_V_ERR_CERT_HAS_EXPIRED) {
 		days = day_diff(r->not_after, date, sizeof(date));
-		add(rep, PROBE_FAIL, "certificate", "%s: expired %s (%ld days "
+		probe_add(rep, PROBE_FAIL, "certificate",
+		    "%s: expired %s (%ld days "
 		    "ago)", j->mx, date, -days);
 	} else if (r->verify == X509_V_ERR_CERT_NOT_YET_VALID) {
 		days = day_diff(r->not_before, date, sizeof(date));
-		add(rep, PROBE_FAIL, "certificate", "%s: not valid before %s "
+		probe_add(rep, PROBE_FAIL, "certificate",
+		    "%s: not valid before %s "
 		    "(in %ld days)", j->mx, date, days);
 	} else if (r->verify != X509_V_OK)
-		add(rep, PROBE_FAIL, "certificate", "%s: chain does not "
+		probe_add(rep, PROBE_FAIL, "certificate", "%s: chain does not "
 		    "verify: %s", j->mx, r->verify_text);
 	else if (!r->name_match)
-		add(rep, PROBE_FAIL, "certificate", "%s: does not match the MX "
+		probe_add(rep, PROBE_FAIL, "certificate",
+		    "%s: does not match the MX "
 		    "host name (issuer %s)", j->mx, r->issuer);
 	else if (pol != NULL && pol->mode != STS_MODE_OFF &&
 	    !policy_host_allowed(pol, j->mx))
-		add(rep, pol->mode == STS_MODE_ENFORCE ? PROBE_FAIL : PROBE_WARN,
+		probe_add(rep,
+		    pol->mode == STS_MODE_ENFORCE ? PROBE_FAIL : PROBE_WARN,
 		    "certificate", "%s: matched by no mx line of the policy",
 		    j->mx);
 	else if ((days = day_diff(r->not_after, date, sizeof(date))) <
 	    warn_days)
-		add(rep, PROBE_WARN, "certificate", "%s: expires %s (%ld days "
+		probe_add(rep, PROBE_WARN, "certificate",
+		    "%s: expires %s (%ld days "
 		    "left, check_cert_warn_days %ld), issuer %s", j->mx, date,
 		    days, warn_days, r->issuer);
 	else
-		add(rep, PROBE_OK, "certificate", "%s: issuer %s, expires %s "
-		    "(%ld days left)", j->mx, r->issuer, date, days);
+		probe_add(rep, PROBE_OK, "certificate", "%s: issuer %s, "
+		    "expires %s (%ld days left)", j->mx, r->issuer, date,
+		    days);
 }
 
 static void
@@ -294,42 +280,48 @@ report_dane(struct probe_report *rep, const struct mx_job *j)
 	size_t unusable = j->ntlsa - j->nusable;
 
 	if (j->tlsa_status == DNSQ_ERROR) {
-		add(rep, PROBE_WARN, "dane", "%s: %s", j->mx, j->tlsa_err);
+		probe_add(rep, PROBE_WARN, "dane", "%s: %s", j->mx,
+		    j->tlsa_err);
 		return;
 	}
 	if (j->ntlsa == 0)
 		return;
 	if (j->nusable == 0) {
-		add(rep, PROBE_WARN, "dane", "%s: all %zu TLSA records use usage "
+		probe_add(rep, PROBE_WARN, "dane",
+		    "%s: all %zu TLSA records use usage "
 		    "0 or 1 (ignored for SMTP, RFC 7672 3.1.3)", j->mx, j->ntlsa);
 		return;
 	}
 	if (!r->tls) {
-		add(rep, PROBE_FAIL, "dane", "%s: %zu TLSA records, not checked: "
-		    "no TLS session", j->mx, j->ntlsa);
+		probe_add(rep, PROBE_FAIL, "dane", "%s: %zu TLSA records, "
+		    "not checked: no TLS session", j->mx, j->ntlsa);
 		return;
 	}
 	if (!r->dane_match) {
-		add(rep, j->tlsa_ad ? PROBE_FAIL : PROBE_WARN, "dane", "%s: no "
+		probe_add(rep, j->tlsa_ad ? PROBE_FAIL : PROBE_WARN, "dane",
+		    "%s: no "
 		    "usable TLSA record matches the served chain%s", j->mx,
 		    j->tlsa_ad ? ": DANE senders will not deliver" : " (answer "
 		    "not DNSSEC-validated, AD bit clear: senders ignore it)");
 		return;
 	}
 	if (!j->tlsa_ad)
-		add(rep, PROBE_WARN, "dane", "%s: a usage %u record matches, but "
+		probe_add(rep, PROBE_WARN, "dane",
+		    "%s: a usage %u record matches, but "
 		    "the answer is not DNSSEC-validated (AD bit clear): senders "
 		    "ignore it", j->mx, r->dane_usage);
 	else if (unusable > 0)
-		add(rep, PROBE_WARN, "dane", "%s: a usage %u record matches; %zu "
+		probe_add(rep, PROBE_WARN, "dane",
+		    "%s: a usage %u record matches; %zu "
 		    "of %zu records use usage 0 or 1 (ignored for SMTP)", j->mx,
 		    r->dane_usage, unusable, j->ntlsa);
 	else if (j->ntlsa == 1)
-		add(rep, PROBE_WARN, "dane", "%s: TLSA %u %u %u matches, but it "
-		    "is the only record (no rollover cover)", j->mx, m->usage,
+		probe_add(rep, PROBE_WARN, "dane", "%s: TLSA %u %u %u matches, "
+		    "but it is the only record (no rollover cover)", j->mx,
+		    m->usage,
 		    m->selector, m->mtype);
 	else
-		add(rep, PROBE_OK, "dane", "%s: a usage %u record of %zu "
+		probe_add(rep, PROBE_OK, "dane", "%s: a usage %u record of %zu "
 		    "matches", j->mx, r->dane_usage, j->ntlsa);
 }
 
@@ -349,7 +341,7 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 	/* cppcheck 2.10 wrongly concludes n < 1 from this line. */
 	n = nmx > PROBE_MX_MAX ? PROBE_MX_MAX : nmx;
 	if ((jobs = calloc(PROBE_MX_MAX, sizeof(*jobs))) == NULL) {
-		add(rep, PROBE_FAIL, "starttls", "out of memory");
+		probe_add(rep, PROBE_FAIL, "starttls", "out of memory");
 		return;
 	}
 	if (conf->check_smtp_connect != NULL && conf->check_smtp_connect[0])
@@ -386,7 +378,8 @@ probe_mx_hosts(const struct conf *conf, const struct sts_policy *pol,
 	(void)sigaction(SIGPIPE, &old, NULL);
 	// cppcheck-suppress knownConditionTrueFalse
 	if (nmx > n)
-		add(rep, PROBE_WARN, "starttls", "%zu more MX hosts not probed "
+		probe_add(rep, PROBE_WARN, "starttls",
+		    "%zu more MX hosts not probed "
 		    "(at most %d are)", nmx - n, PROBE_MX_MAX);
 	free(jobs);
 }

@@ -27,6 +27,18 @@ sanitise(char *dst, size_t dstlen, const char *src)
 		dst[o] = '\0';
 }
 
+/* One line; the detail formatted and made safe as probe_report_vadd(). */
+void
+probe_add(struct probe_report *rep, enum probe_status st, const char *check,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_report_vadd(rep, st, check, fmt, ap);
+	va_end(ap);
+}
+
 void
 probe_report_vadd(struct probe_report *rep, enum probe_status st,
     const char *check, const char *fmt, va_list ap)

@@ -45,6 +45,9 @@ struct probe_report {
 	size_t			 lost;		/* lines not stored: no memory */
 };
 
+void	probe_add(struct probe_report *, enum probe_status,
+	    const char *check, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 void	probe_report_vadd(struct probe_report *, enum probe_status,
 	    const char *check, const char *fmt, va_list)
 	    __attribute__((format(printf, 4, 0)));
