@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #define REDIS_FIELD_MAX		20	/* digits of a 64-bit number */
 #define REDIS_RETRY_MS		1000
 #define REDIS_SCAN_COUNT	"1000"
+#define REDIS_READERS		4	/* connections for milter threads */
 
 struct redis_conn {
 	pthread_mutex_t	 lock;
@@ -34,7 +36,8 @@ struct redis_store {
 	int		 port;		/* 0: host is a unix socket path */
 	char		 prefix[128];
 	struct timeval	 timeout;
-	struct redis_conn reader, writer;
+	struct redis_conn readers[REDIS_READERS], writer;
+	atomic_uint	 next_reader;
 };
 
 static const char *const fields[] = { "t", "p", "ft", "lt", "fp", "lp" };
@@ -92,6 +95,7 @@ history_redis_open(const char *addr, const char *prefix, long timeout_ms,
     char *err, size_t errlen)
 {
 	struct redis_store *s;
+	size_t i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		(void)snprintf(err, errlen, "redis: out of memory");
@@ -107,9 +111,12 @@ history_redis_open(const char *addr, const char *prefix, long timeout_ms,
 	    prefix != NULL ? prefix : "");
 	s->timeout.tv_sec = timeout_ms / 1000;
 	s->timeout.tv_usec = (timeout_ms % 1000) * 1000;
-	(void)pthread_mutex_init(&s->reader.lock, NULL);
+	for (i = 0; i < REDIS_READERS; i++) {
+		(void)pthread_mutex_init(&s->readers[i].lock, NULL);
+		s->readers[i].last_try_ms = -REDIS_RETRY_MS;
+	}
 	(void)pthread_mutex_init(&s->writer.lock, NULL);
-	s->reader.last_try_ms = s->writer.last_try_ms = -REDIS_RETRY_MS;
+	s->writer.last_try_ms = -REDIS_RETRY_MS;
 	return s;
 }
 
@@ -221,23 +228,42 @@ hmget(struct redis_store *s, redisContext *ctx, const char *fullkey,
 	return rc;
 }
 
+/*
+ * A reader connection for this milter thread, locked: a free one if there
+ * is one, else the next in turn.  Plaintext lookups from many threads at
+ * once do not queue behind one Redis round trip.
+ */
+static struct redis_conn *
+reader_lock(struct redis_store *s)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < REDIS_READERS; i++)
+		if (pthread_mutex_trylock(&s->readers[i].lock) == 0)
+			return &s->readers[i];
+	n = atomic_fetch_add(&s->next_reader, 1) % REDIS_READERS;
+	pthread_mutex_lock(&s->readers[n].lock);
+	return &s->readers[n];
+}
+
 static int
 redis_get(void *h, const char *key, struct history_entry *e, char *err,
     size_t errlen)
 {
 	struct redis_store *s = h;
+	struct redis_conn *rc_conn;
 	redisContext *ctx;
 	char fullkey[sizeof(s->prefix) + HISTORY_KEY_MAX];
 	int rc = -1;
 
 	(void)snprintf(fullkey, sizeof(fullkey), "%s%s", s->prefix, key);
-	pthread_mutex_lock(&s->reader.lock);
-	if ((ctx = conn_get(s, &s->reader, err, errlen)) != NULL &&
+	rc_conn = reader_lock(s);
+	if ((ctx = conn_get(s, rc_conn, err, errlen)) != NULL &&
 	    (rc = hmget(s, ctx, fullkey, e, err, errlen)) == -2) {
-		conn_drop(&s->reader);
+		conn_drop(rc_conn);
 		rc = -1;
 	}
-	pthread_mutex_unlock(&s->reader.lock);
+	pthread_mutex_unlock(&rc_conn->lock);
 	return rc;
 }
 
@@ -353,8 +379,8 @@ redis_walk(void *h, history_walk_fn fn, void *arg, char *err, size_t errlen)
 	int rc = 0;
 
 	(void)snprintf(pattern, sizeof(pattern), "%s*", s->prefix);
-	pthread_mutex_lock(&s->reader.lock);
-	if ((st.ctx = conn_get(s, &s->reader, err, errlen)) == NULL)
+	pthread_mutex_lock(&s->readers[0].lock);
+	if ((st.ctx = conn_get(s, &s->readers[0], err, errlen)) == NULL)
 		rc = -1;
 	while (rc == 0) {
 		r = redisCommand(st.ctx, "SCAN %s MATCH %s COUNT "
@@ -378,8 +404,8 @@ redis_walk(void *h, history_walk_fn fn, void *arg, char *err, size_t errlen)
 			break;
 	}
 	if (rc < 0)
-		conn_drop(&s->reader);
-	pthread_mutex_unlock(&s->reader.lock);
+		conn_drop(&s->readers[0]);
+	pthread_mutex_unlock(&s->readers[0].lock);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -387,12 +413,15 @@ static void
 redis_close(void *h)
 {
 	struct redis_store *s = h;
+	size_t i;
 
 	if (s == NULL)
 		return;
-	conn_drop(&s->reader);
+	for (i = 0; i < REDIS_READERS; i++)
+		conn_drop(&s->readers[i]);
 	conn_drop(&s->writer);
-	(void)pthread_mutex_destroy(&s->reader.lock);
+	for (i = 0; i < REDIS_READERS; i++)
+		(void)pthread_mutex_destroy(&s->readers[i].lock);
 	(void)pthread_mutex_destroy(&s->writer.lock);
 	free(s);
 }
