@@ -278,14 +278,14 @@ history_close(struct history *h)
 {
 	if (h == NULL)
 		return;
+	history_flush(h);
 	if (h->started) {
 		pthread_mutex_lock(&h->lock);
 		h->stopping = true;
 		pthread_cond_signal(&h->nonempty);
 		pthread_mutex_unlock(&h->lock);
 		(void)pthread_join(h->writer, NULL);
-	} else
-		history_flush(h);
+	}
 	h->be->close(h->store);
 	(void)pthread_mutex_destroy(&h->lock);
 	(void)pthread_cond_destroy(&h->nonempty);

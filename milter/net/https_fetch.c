@@ -33,6 +33,7 @@
 
 #include "net/http_parse.h"
 #include "net/https_fetch.h"
+#include "net/tls_step.h"
 #include "lib/clock.h"
 #include "lib/errfmt.h"
 
@@ -223,20 +224,11 @@ tls_handshake(struct conn *c, SSL_CTX *ctx, const char *host)
 	    SSL_set1_host(c->ssl, host) != 1)
 		return set_err(c, "OpenSSL: %s", ossl_reason());
 	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		if ((rc = SSL_connect(c->ssl)) == 1)
-			break;
-		e = SSL_get_error(c->ssl, rc);
-		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN :
-			    POLLOUT) != 0)
-				return -1;
-			continue;
-		}
+	while ((rc = tls_connect_step(c->ssl, &e)) == 0)
+		if (wait_io(c, (short)e) != 0)
+			return -1;
+	if (rc < 0)
 		return tls_fail(c, host, e);
-	}
 	/* SSL_VERIFY_PEER: no handshake succeeds without a verified chain. */
 	if (SSL_get_verify_result(c->ssl) != X509_V_OK)
 		return tls_fail(c, host, SSL_ERROR_SSL);

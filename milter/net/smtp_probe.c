@@ -29,6 +29,7 @@
 
 #include "lib/clock.h"
 #include "net/smtp_probe.h"
+#include "net/tls_step.h"
 #include "net/smtp_cert.h"
 
 struct conn {
@@ -292,12 +293,22 @@ command(struct conn *c, const char *cmd, struct smtp_reply *r, int want)
 	return 0;
 }
 
+/* EHLO with the request's name (before and after STARTTLS). */
+static int
+ehlo(struct conn *c, const struct smtp_probe_request *req,
+    struct smtp_reply *r)
+{
+	char cmd[300];
+
+	(void)snprintf(cmd, sizeof(cmd), "EHLO %.255s\r\n", req->helo);
+	return command(c, cmd, r, 2);
+}
+
 static int
 smtp_hello(struct conn *c, const struct smtp_probe_request *req)
 {
 	struct smtp_probe_result *res = c->res;
 	struct smtp_reply r;
-	char cmd[300];
 
 	res->stage = SMTP_STAGE_BANNER;
 	if (read_reply(c, &r) != 0)
@@ -307,8 +318,7 @@ smtp_hello(struct conn *c, const struct smtp_probe_request *req)
 	if (r.code != 220)
 		return fail(c, SMTP_ERR_REPLY, "banner %d %s", r.code, r.text);
 	res->stage = SMTP_STAGE_EHLO;
-	(void)snprintf(cmd, sizeof(cmd), "EHLO %.255s\r\n", req->helo);
-	if (command(c, cmd, &r, 2) != 0)
+	if (ehlo(c, req, &r) != 0)
 		return -1;
 	memcpy(res->ext, r.ext, sizeof(res->ext));
 	res->starttls = r.starttls;
@@ -353,17 +363,11 @@ tls_start(struct conn *c, SSL_CTX *ctx, const struct smtp_probe_request *req)
 	    smtp_cert_dane_setup(c->ssl, req) != 0)
 		return fail(c, SMTP_ERR_INTERNAL, "OpenSSL: cannot set up "
 		    "the TLS session");
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		if ((rc = SSL_connect(c->ssl)) == 1)
-			break;
-		e = SSL_get_error(c->ssl, rc);
-		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return handshake_fail(c, e);
-		if (wait_io(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT))
+	while ((rc = tls_connect_step(c->ssl, &e)) == 0)
+		if (wait_io(c, (short)e) != 0)
 			return -1;
-	}
+	if (rc < 0)
+		return handshake_fail(c, e);
 	c->res->tls = true;
 	(void)snprintf(c->res->version, sizeof(c->res->version), "%s",
 	    SSL_get_version(c->ssl));
@@ -378,7 +382,6 @@ smtp_tls(struct conn *c, const struct smtp_probe_request *req)
 {
 	struct smtp_probe_result *res = c->res;
 	struct smtp_reply r;
-	char cmd[300];
 	SSL_CTX *ctx;
 	int rc = -1;
 
@@ -389,8 +392,7 @@ smtp_tls(struct conn *c, const struct smtp_probe_request *req)
 		goto out;
 	smtp_cert_check(c->ssl, ctx, req, res);
 	res->stage = SMTP_STAGE_EHLO_TLS;
-	(void)snprintf(cmd, sizeof(cmd), "EHLO %.255s\r\n", req->helo);
-	if (command(c, cmd, &r, 2) != 0)
+	if (ehlo(c, req, &r) != 0)
 		goto out;
 	res->requiretls = r.requiretls;
 	res->stage = SMTP_STAGE_QUIT;

@@ -74,14 +74,12 @@ probe_report_free(struct probe_report *rep)
 enum probe_status
 probe_report_worst(const struct probe_report *rep)
 {
-	enum probe_status w = PROBE_OK;
+	enum probe_status w = rep->lost > 0 ? PROBE_FAIL : PROBE_OK;
 	size_t i;
 
-	if (rep->lost > 0)
-		return PROBE_FAIL;
-	for (i = 0; i < rep->nlines; i++)
-		if (rep->lines[i].status > w)
-			w = rep->lines[i].status;
+	/* A line that could not be kept failed the run. */
+	for (i = 0; i < rep->nlines && w != PROBE_FAIL; i++)
+		w = rep->lines[i].status > w ? rep->lines[i].status : w;
 	return w;
 }
 
