@@ -31,6 +31,11 @@
 #       downgrade = "log" and the TLS history in LMDB and in a
 #       redis-server started here on a unix socket (needs redis-server):
 #       the cost of downgrade protection against the null milter.
+#   bench.sh --selfcheck [--quick] [-n TX] [-r RUNS]
+#       the same table with self_check on (interval 5 s) against a small
+#       SMTP responder started here (it offers no STARTTLS, so every probe
+#       runs the full two-probe outage path): the probe thread must not
+#       slow transactions down.
 #   --quick: a smoke run (few transactions, one run each) for CI.
 #
 # Environment: MTASTS_MILTER (our daemon; default ../../mtasts-milter from
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--memory) mode=memory ;;
 	--callgrind) mode=callgrind ;;
 	--downgrade) mode=downgrade ;;
+	--selfcheck) mode=selfcheck ;;
 	--quick) quick=1 ;;
 	-n) tx=$2; shift ;;
 	-r) runs=$2; shift ;;
@@ -307,6 +313,54 @@ history_db = \"redis:unix:$work/redis.sock\""
 	echo "(p99 in ms; ratio = ours / null)"
 }
 
+# --- self-check ----------------------------------------------------------------
+
+run_selfcheck() {
+	local spid port i
+	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=20000; }
+	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
+	python3 - "$work/smtp.port" <<-'PY' &
+	import socket, sys, threading
+	ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(8)
+	open(sys.argv[1], "w").write(str(ls.getsockname()[1]))
+	def one(c):
+	    f = c.makefile("rb")
+	    try:
+	        c.sendall(b"220 bench ESMTP\r\n")
+	        for line in f:
+	            if line[:4].upper() == b"EHLO":
+	                c.sendall(b"250-bench\r\n250 PIPELINING\r\n")
+	            else:
+	                c.sendall(b"221 bye\r\n")
+	                break
+	    except OSError:
+	        pass
+	    c.close()
+	while True:
+	    c, _ = ls.accept()
+	    threading.Thread(target=one, args=(c,), daemon=True).start()
+	PY
+	spid=$!
+	pids+=("$spid")
+	for i in $(seq 100); do
+		[ -s "$work/smtp.port" ] && break
+		sleep 0.05
+	done
+	port=$(cat "$work/smtp.port") || die "the SMTP responder did not start"
+	echo "self_check every 5 s, testing mode: $tx transactions per run," \
+	    "$runs runs each (A B, B A, ...), medians"
+	printf "%-8s %-6s %5s %11s %11s %6s %9s %9s %6s\n" check socket \
+	    conc "ours_tx/s" "null_tx/s" ratio "ours_p99" "null_p99" ratio
+	concs=16
+	ours_extra="self_check = \"127.0.0.1:$port\"
+self_check_interval = 5
+self_check_timeout = 2"
+	proto_group testing unix | sed 's/^testing /on      /'
+	ours_extra=
+	concs="1 16 64"
+	echo "(p99 in ms; ratio = ours / null)"
+}
+
 # --- memory ------------------------------------------------------------------
 
 rss_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -545,6 +599,7 @@ main() {
 	postfix) run_postfix ;;
 	callgrind) run_callgrind ;;
 	downgrade) run_downgrade ;;
+	selfcheck) run_selfcheck ;;
 	esac
 }
 
