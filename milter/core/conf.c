@@ -21,11 +21,13 @@
 #include <confuse.h>
 
 #include "core/conf.h"
+#include "core/conf_blocks.h"
 #include "core/conf_scan.h"
 #include "core/conf_values.h"
 #include "lib/netlist.h"
 
-#define CONF_MAX_BYTES	(1024 * 1024)
+/* 100,000 domain blocks take about 4 MiB; README documents the cap. */
+#define CONF_MAX_BYTES	(64 * 1024 * 1024)
 
 static pthread_mutex_t	 current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conf	*current;
@@ -41,6 +43,8 @@ static cfg_opt_t conf_opts[] = {
 	    CFGF_NONE),
 	CFG_STR("mode", "testing", CFGF_NONE),
 	CFG_STR("policy_file", "", CFGF_NONE),
+	CFG_STR("policy_dir", "", CFGF_NONE),
+	CFG_BOOL("policy_watch", cfg_false, CFGF_NONE),
 	CFG_STR("hostname", "", CFGF_NONE),
 	CFG_STR("reject_code", "550", CFGF_NONE),
 	CFG_STR("reject_xcode", "5.7.1", CFGF_NONE),
@@ -101,7 +105,7 @@ read_text(const char *path, struct load_ctx *ctx)
 	struct stat st;
 	char *buf;
 	ssize_t n;
-	size_t len = 0;
+	size_t len = 0, cap;
 	int fd;
 
 	/* O_NONBLOCK: a FIFO must not hang start-up or the reload thread. */
@@ -122,13 +126,21 @@ read_text(const char *path, struct load_ctx *ctx)
 		(void)close(fd);
 		return NULL;
 	}
-	if ((buf = malloc(CONF_MAX_BYTES + 1)) == NULL) {
+	if (st.st_size > CONF_MAX_BYTES) {
+		load_error(ctx, 0, "larger than %d bytes", CONF_MAX_BYTES);
+		(void)close(fd);
+		return NULL;
+	}
+	/* The size it has, plus one byte to see it grow. */
+	cap = st.st_size < CONF_MAX_BYTES ? (size_t)st.st_size + 1 :
+	    CONF_MAX_BYTES + 1;
+	if ((buf = malloc(cap + 1)) == NULL) {
 		(void)close(fd);
 		load_error(ctx, 0, "out of memory");
 		return NULL;
 	}
-	while (len < CONF_MAX_BYTES + 1) {
-		n = read(fd, buf + len, CONF_MAX_BYTES + 1 - len);
+	while (len < cap) {
+		n = read(fd, buf + len, cap - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -136,6 +148,11 @@ read_text(const char *path, struct load_ctx *ctx)
 		len += (size_t)n;
 	}
 	(void)close(fd);
+	if (len == cap && cap <= CONF_MAX_BYTES) {
+		load_error(ctx, 0, "file changed while it was read");
+		free(buf);
+		return NULL;
+	}
 	if (len > CONF_MAX_BYTES) {
 		load_error(ctx, 0, "larger than %d bytes", CONF_MAX_BYTES);
 		free(buf);
@@ -146,12 +163,15 @@ read_text(const char *path, struct load_ctx *ctx)
 }
 
 static cfg_t *
-parse_text(struct load_ctx *ctx, const char *text)
+parse_text(struct load_ctx *ctx, char *text)
 {
 	const struct conf_scan_entry *e;
 	cfg_t *cfg;
 	size_t a, b;
 
+	/* Domain blocks first: libconfuse then sees only the top level. */
+	if (conf_blocks_extract(text, &ctx->blocks, ctx) != 0)
+		return NULL;
 	if (conf_scan(text, &ctx->scan) != 0) {
 		load_error(ctx, 0, "out of memory");
 		return NULL;
@@ -193,16 +213,23 @@ load_text(const char *text, const char *name, struct conf_errors *errs)
 {
 	struct load_ctx ctx;
 	struct conf *conf = NULL;
+	char *copy;
 	cfg_t *cfg;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.name = name;
 	ctx.errs = errs;
-	if ((cfg = parse_text(&ctx, text)) != NULL) {
+	if ((copy = strdup(text)) == NULL) {
+		load_error(&ctx, 0, "out of memory");
+		return NULL;
+	}
+	if ((cfg = parse_text(&ctx, copy)) != NULL) {
 		conf = conf_build(&ctx, cfg);
 		cfg_free(cfg);
 	}
+	free(copy);
 	conf_scan_free(&ctx.scan);
+	conf_blocks_free(&ctx.blocks);
 	if (conf != NULL && errs->count > 0) {
 		conf_unref(conf);
 		conf = NULL;
