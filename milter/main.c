@@ -224,6 +224,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (o.check_config) {
+		if (o.level != NULL)	/* -d debug: every domain listed */
+			log_set_level(log_level_parse(o.level));
 		conf_print(c, stdout);
 		conf_unref(c);
 		return 0;
