@@ -51,13 +51,15 @@ writable_by_others(const struct stat *st)
 }
 
 static int
-read_policy(struct scan *s, int fd, const char *path, struct sts_policy *pol)
+read_policy(struct scan *s, int fd, off_t size, const char *path,
+    struct sts_policy *pol)
 {
 	char err[256];
 	ssize_t n;
 	size_t len = 0;
 	int line = 0;
 
+	/* Up to the size fstat() saw (one read, usually), or to EOF. */
 	while (len <= POLICY_MAX_BYTES) {
 		n = read(fd, s->buf + len, POLICY_MAX_BYTES + 1 - len);
 		if (n == -1 && errno == EINTR)
@@ -71,6 +73,12 @@ read_policy(struct scan *s, int fd, const char *path, struct sts_policy *pol)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len == (size_t)size)
+			break;
+	}
+	if (len > POLICY_MAX_BYTES) {
+		s->ops->error(s->ops->arg, path, 0, "larger than 65536 bytes");
+		return -1;
 	}
 	if (policy_parse(s->buf, len, pol, err, sizeof(err), &line) != 0) {
 		s->ops->error(s->ops->arg, path, line, err);
@@ -115,7 +123,7 @@ open_policy(struct scan *s, int dfd, const char *path, struct sts_policy *pol)
 	else if (st.st_size > POLICY_MAX_BYTES)
 		s->ops->error(s->ops->arg, path, 0, "larger than 65536 bytes");
 	else
-		rc = read_policy(s, fd, path, pol);
+		rc = read_policy(s, fd, st.st_size, path, pol);
 	(void)close(fd);
 	return rc;
 }
@@ -148,19 +156,24 @@ open_subdir(struct scan *s, int dfd, const char *name, const char *path,
 }
 
 static int
-scan_domain(struct scan *s, int root, const char *entry)
+scan_domain(struct scan *s, int root, const char *entry, unsigned char type)
 {
 	struct sts_policy pol;
 	char path[PATH_MAX], name[256];
 	struct stat st;
 	int dfd, wk, rc;
 
-	if (fstatat(root, entry, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		warn_entry(s, entry, strerror(errno));
-		return 0;
+	/* readdir's type saves a stat; the open below checks again. */
+	if (type == DT_UNKNOWN) {
+		if (fstatat(root, entry, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			warn_entry(s, entry, strerror(errno));
+			return 0;
+		}
+		type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ?
+		    DT_LNK : DT_REG;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		warn_entry(s, entry, S_ISLNK(st.st_mode) ? "a symbolic link "
+	if (type != DT_DIR) {
+		warn_entry(s, entry, type == DT_LNK ? "a symbolic link "
 		    "(not followed)" : "not a directory");
 		return 0;
 	}
@@ -228,7 +241,7 @@ policy_dir_scan(const char *dir, const struct policy_dir_ops *ops)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		rc = scan_domain(&s, dirfd(dp), de->d_name);
+		rc = scan_domain(&s, dirfd(dp), de->d_name, de->d_type);
 	}
 	if (rc == 0 && errno != 0) {
 		ops->error(ops->arg, dir, 0, strerror(errno));
