@@ -5,7 +5,10 @@
  * first, so one right-to-left pass over a recipient domain yields the hash
  * of every suffix: the parent walk for subdomain names costs one probe per
  * label, not one rehash per label.  Linear probing, at most half full;
- * the table doubles when it would be fuller.
+ * the table doubles when it would be fuller.  A bitmap of FILTER_BITS bits
+ * per slot (one bit set per name, from other hash bits than the slot's)
+ * answers most misses - the parent walk's usual case - from a few hundred
+ * KiB that stay in the CPU cache, instead of a probe into the whole table.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -18,6 +21,7 @@
 #define FNV_OFFSET	UINT64_C(14695981039346656037)
 #define FNV_PRIME	UINT64_C(1099511628211)
 #define INITIAL_SLOTS	64
+#define FILTER_BITS	4	/* filter bits per slot */
 
 struct slot {
 	const char	*name;		/* NULL: empty */
@@ -31,6 +35,7 @@ struct domain_table {
 	struct slot	*slots;
 	size_t		 nslots;	/* a power of two */
 	size_t		 count;
+	uint64_t	*filter;	/* nslots * FILTER_BITS bits */
 };
 
 static uint64_t
@@ -66,6 +71,28 @@ slot_of(uint64_t h, size_t mask)
 	return (size_t)h & mask;
 }
 
+static size_t
+filter_bit(uint64_t h, size_t nslots)
+{
+	return (size_t)(h >> 20) & (nslots * FILTER_BITS - 1);
+}
+
+static bool
+filter_has(const struct domain_table *t, uint64_t h)
+{
+	size_t b = filter_bit(h, t->nslots);
+
+	return (t->filter[b / 64] >> (b % 64)) & 1;
+}
+
+static void
+filter_set(uint64_t *filter, size_t nslots, uint64_t h)
+{
+	size_t b = filter_bit(h, nslots);
+
+	filter[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
 static bool
 same_name(const struct slot *sl, const char *s, size_t len, bool subdomains)
 {
@@ -79,6 +106,8 @@ find(const struct domain_table *t, const char *s, size_t len,
 {
 	size_t i, mask = t->nslots - 1;
 
+	if (!filter_has(t, h))
+		return NULL;
 	for (i = slot_of(h, mask); t->slots[i].name != NULL;
 	    i = (i + 1) & mask)
 		if (t->slots[i].hash == h && same_name(&t->slots[i], s, len,
@@ -94,7 +123,11 @@ domain_table_new(void)
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if ((t->slots = calloc(INITIAL_SLOTS, sizeof(*t->slots))) == NULL) {
+	t->slots = calloc(INITIAL_SLOTS, sizeof(*t->slots));
+	t->filter = calloc(INITIAL_SLOTS * FILTER_BITS / 64, sizeof(uint64_t));
+	if (t->slots == NULL || t->filter == NULL) {
+		free(t->slots);
+		free(t->filter);
 		free(t);
 		return NULL;
 	}
@@ -108,6 +141,7 @@ domain_table_free(struct domain_table *t)
 	if (t == NULL)
 		return;
 	free(t->slots);
+	free(t->filter);
 	free(t);
 }
 
@@ -126,15 +160,24 @@ static int
 grow(struct domain_table *t)
 {
 	struct slot *n;
+	uint64_t *f;
 	size_t i, nslots = t->nslots * 2;
 
 	if (nslots < t->nslots || (n = calloc(nslots, sizeof(*n))) == NULL)
 		return -1;
+	if ((f = calloc(nslots * FILTER_BITS / 64, sizeof(*f))) == NULL) {
+		free(n);
+		return -1;
+	}
 	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].name != NULL)
+		if (t->slots[i].name != NULL) {
 			place(n, nslots, &t->slots[i]);
+			filter_set(f, nslots, t->slots[i].hash);
+		}
 	free(t->slots);
+	free(t->filter);
 	t->slots = n;
+	t->filter = f;
 	t->nslots = nslots;
 	return 0;
 }
@@ -159,6 +202,7 @@ domain_table_add(struct domain_table *t, const char *name, bool subdomains,
 	if ((t->count + 1) * 2 > t->nslots && grow(t) != 0)
 		return -1;
 	place(t->slots, t->nslots, &sl);
+	filter_set(t->filter, t->nslots, sl.hash);
 	t->count++;
 	return 0;
 }

@@ -91,6 +91,15 @@ check "-n: no per-domain lines without -d debug" \
 check "-n -d debug lists every domain" test "$("$MTASTS_MILTER" -n \
     -d debug -c "$conf" | grep -c '^domain ')" -eq "$ndom"
 
+# wait_for with 60 s: a reload of 100,000 domains on a loaded machine.
+wait_long() {
+	local i
+	for i in $(seq 1200); do
+		[ "$(grep -c -- "$2" "$3" 2>/dev/null)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 verdict() {
 	local out
 	out=$(mt traffic.lua count=1 tls=0 client=198.51.100.9) || return 1
@@ -104,6 +113,13 @@ verdict() {
 t0=$(date +%s%N)
 check "daemon starts with $ndom domains" start_daemon "$conf"
 echo "# start-up to socket ready: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+check "example.org (testing in policy_dir): plaintext continues" \
+    test "$(verdict)" = continue
+pol enforce > "$tree/example.org/mta-sts.txt"
+kill -HUP "$daemon_pid"
+wait_long 1 "configuration reloaded" "$work/daemon.log"
+check "example.org edited to enforce, SIGHUP: plaintext rejected" \
+    test "$(verdict)" = reject
 # SIGHUP reloads of the whole tree while 4 clients send traffic.
 pids=()
 for c in 1 2 3 4; do
@@ -115,7 +131,7 @@ base=$(grep -c "configuration reloaded" "$work/daemon.log")
 for i in 1 2 3; do
 	t0=$(date +%s%N)
 	kill -HUP "$daemon_pid"
-	wait_for $((base + i)) "configuration reloaded" "$work/daemon.log" ||
+	wait_long $((base + i)) "configuration reloaded" "$work/daemon.log" ||
 	    break
 	echo "# reload $i of $ndom domains under traffic:" \
 	    "$(( ($(date +%s%N) - t0) / 1000000 )) ms"
