@@ -25,6 +25,7 @@
 #include "config.h"
 #include "daemon/callbacks.h"
 #include "probe/probe.h"
+#include "probe/probe_list.h"
 #include "core/conf.h"
 #include "daemon/daemon.h"
 #include "lib/log.h"
@@ -46,6 +47,7 @@ struct options {
 	bool		 json;
 	char		*domains[MAX_CHECK_DOMAINS];
 	size_t		 ndomains;
+	const char	*domain_list;	/* -C @FILE */
 };
 
 static void __attribute__((noreturn))
@@ -113,6 +115,10 @@ parse_options(int argc, char **argv, struct options *o)
 			o->json = true;
 			break;
 		case 'C':
+			if (optarg[0] == '@') {
+				o->domain_list = optarg + 1;
+				break;
+			}
 			if (o->ndomains == MAX_CHECK_DOMAINS)
 				usage();
 			o->domains[o->ndomains++] = optarg;
@@ -134,7 +140,8 @@ load_or_exit(const struct options *o)
 	if (o->socket != NULL)
 		conf_set_socket_override(o->socket);
 	/* -C works without a configuration file: it checks the defaults. */
-	if (o->ndomains > 0 && !o->config_given && access(o->config, F_OK) != 0)
+	if ((o->ndomains > 0 || o->domain_list != NULL) && !o->config_given &&
+	    access(o->config, F_OK) != 0)
 		c = conf_load_buffer("", "(built-in defaults)", &errs);
 	else
 		c = conf_load(o->config, &errs);
@@ -218,6 +225,11 @@ main(int argc, char **argv)
 		return report_run(argv + optind, argc - optind, o.json, stdout,
 		    stderr);
 	c = load_or_exit(&o);
+	if (o.domain_list != NULL) {
+		rc = probe_list(c, o.domain_list, o.json, stdout);
+		conf_unref(c);
+		return rc;
+	}
 	if (o.ndomains > 0) {
 		rc = probe_domains(c, o.domains, o.ndomains, o.json, stdout);
 		conf_unref(c);
