@@ -96,12 +96,12 @@ valid_name(const char *s)
 	return true;
 }
 
-/* Splits text into names in place; -1 after reporting a bad line. */
-static int
+/* Splits text into names in place: their number, or -1 after reporting. */
+static ssize_t
 parse_list(const char *path, char *text, struct list_run *lr)
 {
 	char *line, *next, *end, **n;
-	size_t cap = 0;
+	size_t cap = 0, count = 0;
 	int lineno = 0;
 
 	for (line = text; line != NULL && *line != '\0'; line = next) {
@@ -122,7 +122,7 @@ parse_list(const char *path, char *text, struct list_run *lr)
 			    lineno);
 			return -1;
 		}
-		if (lr->n == cap) {
+		if (count == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
 			if ((n = reallocarray(lr->domains, cap, sizeof(*n))) ==
 			    NULL) {
@@ -131,11 +131,11 @@ parse_list(const char *path, char *text, struct list_run *lr)
 			}
 			lr->domains = n;
 		}
-		lr->domains[lr->n++] = line;
+		lr->domains[count++] = line;
 		if ((int)(end - line) > lr->width)
 			lr->width = (int)(end - line);
 	}
-	return 0;
+	return (ssize_t)count;
 }
 
 static void *
@@ -184,29 +184,28 @@ worker(void *arg)
 int
 probe_list(const struct conf *conf, const char *path, bool json, FILE *out)
 {
-	struct list_run lr;
+	struct list_run lr = { .conf = conf, .json = json, .out = out };
 	pthread_t tids[PROBE_LIST_WORKERS];
-	size_t i, nthreads;
+	size_t i, want, started;
+	ssize_t count;
 	char *text;
 	int rc = 1;
 
-	memset(&lr, 0, sizeof(lr));
-	lr.conf = conf;
-	lr.json = json;
-	lr.out = out;
 	if ((text = read_list(path)) == NULL)
 		return 1;
-	if (parse_list(path, text, &lr) != 0)
+	if ((count = parse_list(path, text, &lr)) < 0)
 		goto done;
+	lr.n = (size_t)count;
 	(void)pthread_mutex_init(&lr.lock, NULL);
-	nthreads = lr.n < PROBE_LIST_WORKERS ? lr.n : PROBE_LIST_WORKERS;
-	for (i = 0; i < nthreads; i++)
-		if (pthread_create(&tids[i], NULL, worker, &lr) != 0)
+	want = lr.n < PROBE_LIST_WORKERS ? lr.n : PROBE_LIST_WORKERS;
+	/* cppcheck loses lr.n through parse_list(): a false positive. */
+	// cppcheck-suppress knownConditionTrueFalse
+	for (started = 0; started < want; started++)
+		if (pthread_create(&tids[started], NULL, worker, &lr) != 0)
 			break;
-	nthreads = i;
-	if (nthreads == 0 && lr.n > 0)
+	if (started == 0 && lr.n > 0)
 		(void)worker(&lr);	/* no thread: check them here */
-	for (i = 0; i < nthreads; i++)
+	for (i = 0; i < started; i++)
 		(void)pthread_join(tids[i], NULL);
 	(void)pthread_mutex_destroy(&lr.lock);
 	fflush(out);
