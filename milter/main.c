@@ -30,6 +30,7 @@
 #include "config.h"
 #include "daemon/callbacks.h"
 #include "probe/probe.h"
+#include "probe/probe_list.h"
 #include "core/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/downgrade.h"
@@ -53,6 +54,7 @@ struct options {
 	bool		 json;
 	char		*domains[MAX_CHECK_DOMAINS];
 	size_t		 ndomains;
+	const char	*domain_list;	/* -C @FILE */
 };
 
 static void __attribute__((noreturn))
@@ -142,6 +144,10 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'C':
 			set_mode(o, 'C');
+			if (optarg[0] == '@') {
+				o->domain_list = optarg + 1;
+				break;
+			}
 			if (o->ndomains == MAX_CHECK_DOMAINS)
 				usage();
 			o->domains[o->ndomains++] = optarg;
@@ -165,7 +171,8 @@ load_or_exit(const struct options *o)
 	if (o->socket != NULL)
 		conf_set_socket_override(o->socket);
 	/* -C works without a configuration file: it checks the defaults. */
-	if (o->ndomains > 0 && !o->config_given && access(o->config, F_OK) != 0)
+	if ((o->ndomains > 0 || o->domain_list != NULL) && !o->config_given &&
+	    access(o->config, F_OK) != 0)
 		c = conf_load_buffer("", "(built-in defaults)", &errs);
 	else
 		c = conf_load(o->config, &errs);
@@ -273,6 +280,11 @@ main(int argc, char **argv)
 		return report_run(argv + optind, argc - optind, o.json, stdout,
 		    stderr);
 	c = load_or_exit(&o);
+	if (o.domain_list != NULL) {
+		rc = probe_list(c, o.domain_list, o.json, stdout);
+		conf_unref(c);
+		return rc;
+	}
 	if (o.ndomains > 0) {
 		rc = probe_domains(c, o.domains, o.ndomains, o.json, stdout);
 		conf_unref(c);
@@ -284,6 +296,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (o.mode == 'n') {
+		if (o.level != NULL)	/* -d debug: every domain listed */
+			log_set_level(log_level_parse(o.level));
 		conf_print(c, stdout);
 		conf_unref(c);
 		return 0;

@@ -22,12 +22,14 @@
 #include <confuse.h>
 
 #include "core/conf.h"
+#include "core/conf_blocks.h"
 #include "core/conf_scan.h"
 #include "core/conf_values.h"
 #include "lib/fileread.h"
 #include "lib/netlist.h"
 
-#define CONF_MAX_BYTES	(1024 * 1024)
+/* 100,000 domain blocks take about 4 MiB; README documents the cap. */
+#define CONF_MAX_BYTES	(64 * 1024 * 1024)
 
 static pthread_mutex_t	 current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conf	*current;
@@ -49,6 +51,8 @@ static cfg_opt_t conf_opts[] = {
 	    CFGF_NONE),
 	CFG_STR("mode", "testing", CFGF_NONE),
 	CFG_STR("policy_file", "", CFGF_NONE),
+	CFG_STR("policy_dir", "", CFGF_NONE),
+	CFG_BOOL("policy_watch", cfg_false, CFGF_NONE),
 	CFG_STR("hostname", "", CFGF_NONE),
 	REPLY_OPTS("reject", "550", "5.7.1",
 	    "STARTTLS is required to deliver mail to this server (MTA-STS)"),
@@ -138,13 +142,16 @@ read_text(const char *path, struct load_ctx *ctx)
 }
 
 static cfg_t *
-parse_text(struct load_ctx *ctx, const char *text)
+parse_text(struct load_ctx *ctx, char *text)
 {
 	const struct conf_scan_entry *e;
 	cfg_t *cfg;
 	size_t a, b;
 	int dup;
 
+	/* Domain blocks first: libconfuse then sees only the top level. */
+	if (conf_blocks_extract(text, &ctx->blocks, ctx) != 0)
+		return NULL;
 	if (conf_scan(text, &ctx->scan) != 0 ||
 	    (dup = conf_scan_duplicate(&ctx->scan, &a, &b)) == -1) {
 		load_error(ctx, 0, "out of memory");
@@ -187,16 +194,23 @@ load_text(const char *text, const char *name, struct conf_errors *errs)
 {
 	struct load_ctx ctx;
 	struct conf *conf = NULL;
+	char *copy;
 	cfg_t *cfg;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.name = name;
 	ctx.errs = errs;
-	if ((cfg = parse_text(&ctx, text)) != NULL) {
+	if ((copy = strdup(text)) == NULL) {
+		load_error(&ctx, 0, "out of memory");
+		return NULL;
+	}
+	if ((cfg = parse_text(&ctx, copy)) != NULL) {
 		conf = conf_build(&ctx, cfg);
 		cfg_free(cfg);
 	}
+	free(copy);
 	conf_scan_free(&ctx.scan);
+	conf_blocks_free(&ctx.blocks);
 	if (conf != NULL && errs->count > 0) {
 		conf_unref(conf);
 		conf = NULL;

@@ -30,6 +30,7 @@
 #include "core/policy.h"
 #include "lib/tlslevel.h"
 
+struct domain_table;
 struct netlist;
 
 /* Where a mode came from, for -n and the -C consistency check. */
@@ -56,6 +57,7 @@ struct domain_rule {
 	char		*policy_file;	/* NULL when none */
 	struct sts_policy policy;	/* valid when policy_file != NULL */
 	int		 line;		/* of the domain block */
+	bool		 from_policy_dir; /* policy_file is DIR/DOMAIN/... */
 };
 
 /* What a plaintext transaction from a protected network gets. */
@@ -126,8 +128,14 @@ struct conf {
 	long		 check_smtp_port;
 	long		 check_cert_warn_days;
 
-	struct domain_rule *domains;
+	struct domain_rule *domains;	/* blocks, then policy_dir domains */
 	size_t		 ndomains;
+	struct domain_table *domain_index;	/* name -> index in domains */
+	size_t		 domains_by_mode[3];	/* by enum sts_mode */
+	char		*policy_dir;		/* NULL when off */
+	size_t		 domains_from_dir;
+	size_t		 domains_overridden;	/* dir entries a block beat */
+	bool		 policy_watch;
 
 	/* Self-check of the MTA's own STARTTLS (README "When your own TLS
 	 * breaks"). */

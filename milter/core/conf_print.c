@@ -3,15 +3,24 @@
  *
  * What -n prints is what the engine will do: the global mode and where it
  * came from, each domain block, exemptions, the stage where rejections
- * happen, and every warning found while loading.
+ * happen, and every warning found while loading.  More than
+ * PRINT_DOMAINS_MAX domains are summarised (counts per mode and source)
+ * unless the log level is debug (-d debug): a provider's 100,000 domains
+ * are not read line by line.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "core/conf.h"
 #include "core/engine.h"
+#include "lib/log.h"
 #include "lib/netlist.h"
+
+#define PRINT_DOMAINS_MAX	50
+
+enum { FROM_BLOCK_MODE, FROM_BLOCK_POLICY, FROM_DIR, NFROM };
 
 static const char *
 source_name(enum mode_source s)
@@ -71,11 +80,49 @@ print_downgrade(const struct conf *c, FILE *fp)
 }
 
 static void
+print_summary(const struct conf *c, FILE *fp)
+{
+	static const enum sts_mode modes[] = { STS_MODE_ENFORCE,
+	    STS_MODE_TESTING, STS_MODE_OFF };
+	size_t n[3][NFROM], i, m;
+	const struct domain_rule *d;
+
+	memset(n, 0, sizeof(n));
+	for (i = 0; i < c->ndomains; i++) {
+		d = &c->domains[i];
+		n[d->mode][d->from_policy_dir ? FROM_DIR : d->policy_file !=
+		    NULL ? FROM_BLOCK_POLICY : FROM_BLOCK_MODE]++;
+	}
+	fprintf(fp, "%-22s %zu (%zu from domain blocks, %zu from policy_dir"
+	    "%s%s); each listed with -n -d debug\n", "domains:", c->ndomains,
+	    c->ndomains - c->domains_from_dir, c->domains_from_dir,
+	    c->policy_dir != NULL ? " " : "",
+	    c->policy_dir != NULL ? c->policy_dir : "");
+	for (i = 0; i < 3; i++) {
+		m = (size_t)modes[i];
+		fprintf(fp, "  %-20s %zu (block mode %zu, block policy_file %zu, "
+		    "policy_dir %zu)\n", sts_mode_name(modes[i]),
+		    n[m][0] + n[m][1] + n[m][2], n[m][FROM_BLOCK_MODE],
+		    n[m][FROM_BLOCK_POLICY], n[m][FROM_DIR]);
+	}
+	if (c->domains_overridden > 0)
+		fprintf(fp, "  %-20s %zu policy_dir domain(s) have a domain "
+		    "block, which wins\n", "overridden:", c->domains_overridden);
+}
+
+static void
 print_domains(const struct conf *c, FILE *fp)
 {
 	const struct domain_rule *d;
 	size_t i;
 
+	if (c->ndomains > PRINT_DOMAINS_MAX && log_get_level() < LOG_DEBUG) {
+		print_summary(c, fp);
+		return;
+	}
+	if (c->policy_dir != NULL)
+		fprintf(fp, "%-22s %s (%zu domains)\n", "policy_dir:",
+		    c->policy_dir, c->domains_from_dir);
 	for (i = 0; i < c->ndomains; i++) {
 		d = &c->domains[i];
 		fprintf(fp, "domain %s%s%s: %s (from %s%s%s)\n",

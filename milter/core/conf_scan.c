@@ -129,12 +129,17 @@ static int
 record(struct conf_scan *cs, const char *section, const char *key, int line)
 {
 	struct conf_scan_entry *n;
+	size_t cap;
 
-	n = reallocarray(cs->entries, cs->count + 1, sizeof(*n));
-	if (n == NULL)
-		return -1;
-	cs->entries = n;
-	n += cs->count++;
+	/* Doubling at each power of two: linear, not one copy per entry. */
+	if (cs->count < 16 || (cs->count & (cs->count - 1)) == 0) {
+		cap = cs->count < 16 ? 16 : cs->count * 2;
+		n = reallocarray(cs->entries, cap, sizeof(*n));
+		if (n == NULL)
+			return -1;
+		cs->entries = n;
+	}
+	n = cs->entries + cs->count++;
 	(void)snprintf(n->section, sizeof(n->section), "%s", section);
 	(void)snprintf(n->key, sizeof(n->key), "%s", key);
 	n->line = line;

@@ -18,6 +18,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "core/conf_domains.h"
 #include "core/conf_values.h"
 #include "lib/dnsname.h"
 #include "lib/hostport.h"
@@ -313,70 +314,6 @@ check_recipients(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
 }
 
 static void
-check_domain(struct load_ctx *ctx, struct conf *c, cfg_t *sec,
-    struct domain_rule *d)
-{
-	const char *title = cfg_title(sec), *mode, *pf;
-	enum sts_mode cmode = STS_MODE_OFF;
-	char *name;
-
-	d->line = conf_scan_section_line(&ctx->scan, title);
-	d->subdomains = title[0] == '.';
-	name = dup_str(title + (d->subdomains ? 1 : 0));
-	d->name = name;
-	if (name != NULL && !valid_domain_name(name))
-		load_error(ctx, d->line, "domain \"%s\": not a domain name",
-		    title);
-	mode = cfg_getstr(sec, "mode");
-	pf = cfg_getstr(sec, "policy_file");
-	if (mode == NULL && pf == NULL)
-		load_error(ctx, d->line, "domain \"%s\": needs mode or "
-		    "policy_file", title);
-	if (mode != NULL) {
-		check_mode(ctx, title, mode, &cmode);
-		d->mode = cmode;
-		d->source = MODE_FROM_CONFIG;
-	}
-	if (pf != NULL) {
-		d->policy_file = dup_str(pf);
-		check_policy_file(ctx, title, pf, &d->policy);
-		d->mode = d->policy.mode;
-		d->source = MODE_FROM_POLICY;
-		if (mode != NULL && cmode != d->policy.mode)
-			conf_warn(c, "domain \"%s\": mode "
-			    "%s is overridden by policy_file %s (mode %s)",
-			    title, mode, pf, sts_mode_name(d->policy.mode));
-	}
-}
-
-static void
-check_domains(struct load_ctx *ctx, cfg_t *cfg, struct conf *c)
-{
-	unsigned int i, j, n = cfg_size(cfg, "domain");
-
-	if (n == 0)
-		return;
-	if ((c->domains = zalloc(n, sizeof(*c->domains))) == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		check_domain(ctx, c, cfg_getnsec(cfg, "domain", i),
-		    &c->domains[i]);
-		c->ndomains++;
-		if (build_oom)
-			return;
-		for (j = 0; j < i; j++)
-			if (c->domains[j].subdomains ==
-			    c->domains[i].subdomains &&
-			    strcmp(c->domains[j].name, c->domains[i].name) == 0)
-				load_error(ctx, c->domains[i].line, "domain "
-				    "\"%s\" is defined twice (first on line "
-				    "%d)", cfg_title(cfg_getnsec(cfg, "domain",
-				    i)), c->domains[j].line);
-	}
-}
-
-/* A policy file's warnings, and this host against its mx lines. */
-static void
 check_hostname_policy(struct conf *c, const char *what,
     const struct sts_policy *pol, const char *file)
 {
@@ -396,20 +333,10 @@ check_hostname_policy(struct conf *c, const char *what,
 static void
 check_hostnames(struct conf *c)
 {
-	char what[300];
-	size_t i;
-
 	if (c->policy_file != NULL)
 		check_hostname_policy(c, "policy_file", &c->policy,
 		    c->policy_file);
-	for (i = 0; i < c->ndomains; i++) {
-		if (c->domains[i].policy_file == NULL)
-			continue;
-		(void)snprintf(what, sizeof(what), "domain \"%s%s\"",
-		    c->domains[i].subdomains ? "." : "", c->domains[i].name);
-		check_hostname_policy(c, what, &c->domains[i].policy,
-		    c->domains[i].policy_file);
-	}
+	conf_domains_check_hostnames(c);
 }
 
 long
@@ -549,7 +476,8 @@ conf_build(struct load_ctx *ctx, cfg_t *cfg)
 	check_recipients(ctx, cfg, c);
 	c->requiretls = cfg_getbool(cfg, "requiretls");
 	check_reply(ctx, cfg, "requiretls", &c->requiretls_reply);
-	check_domains(ctx, cfg, c);
+	c->policy_watch = cfg_getbool(cfg, "policy_watch");
+	conf_domains_build(ctx, cfg, c);
 	check_downgrade_keys(ctx, cfg, c);
 	check_selfcheck_keys(ctx, cfg, c);
 	if (ctx->errs->count == 0 && !build_oom)
@@ -571,12 +499,7 @@ conf_destroy(struct conf *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->ndomains; i++) {
-		free(c->domains[i].name);
-		free(c->domains[i].policy_file);
-		policy_free(&c->domains[i].policy);
-	}
-	free(c->domains);
+	conf_domains_free(c);
 	for (i = 0; i < c->nexempt_rcpts; i++) {
 		free(c->exempt_rcpts[i].local);
 		free(c->exempt_rcpts[i].domain);

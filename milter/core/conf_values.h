@@ -13,12 +13,14 @@
 #include <confuse.h>
 
 #include "core/conf.h"
+#include "core/conf_blocks.h"
 #include "core/conf_scan.h"
 
 struct load_ctx {
 	const char		*name;	/* file name for messages */
 	struct conf_errors	*errs;
 	struct conf_scan	 scan;
+	struct conf_blocks	 blocks;	/* the domain blocks */
 };
 
 void		 load_error(struct load_ctx *, int line, const char *, ...)
@@ -48,5 +50,9 @@ void		 check_selfcheck_keys(struct load_ctx *, cfg_t *,
 void		 check_downgrade_keys(struct load_ctx *, cfg_t *,
 		    struct conf *);
 void		 conf_destroy(struct conf *);
+/* For conf_domains.c: a domain name (lower-cased in place); a warning. */
+bool		 valid_domain_name(char *);
+void		 conf_warn(struct conf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/domain_table.h"
 #include "core/engine.h"
 #include "lib/netlist.h"
 
@@ -65,14 +66,9 @@ engine_has_requiretls(char *const *args)
 bool
 engine_rejects_all(const struct conf *c)
 {
-	size_t i;
-
 	if (c->mode != STS_MODE_ENFORCE || c->nexempt_rcpts > 0)
 		return false;
-	for (i = 0; i < c->ndomains; i++)
-		if (c->domains[i].mode != STS_MODE_ENFORCE)
-			return false;
-	return true;
+	return c->domains_by_mode[STS_MODE_ENFORCE] == c->ndomains;
 }
 
 static bool
@@ -243,38 +239,16 @@ engine_recipient_exempt(const struct conf *c, const char *rcpt)
 	return false;
 }
 
-/*
- * "a.b.example.org" is under "example.org"; "badexample.org" is not.
- * Case-insensitive and in place: a copy into a bounded buffer would cut
- * off the tail that decides (a fail-open on over-long names).
- */
-static bool
-is_subdomain(const char *domain, const char *parent)
-{
-	size_t dl = strlen(domain), pl = strlen(parent);
-
-	return dl > pl && domain[dl - pl - 1] == '.' &&
-	    strcasecmp(domain + dl - pl, parent) == 0;
-}
-
 enum sts_mode
 engine_mode_for_domain(const struct conf *c, const char *domain,
     enum mode_source *src, const struct domain_rule **rule)
 {
-	const struct domain_rule *best = NULL, *d;
+	const struct domain_rule *best = NULL;
 	size_t i;
 
-	/* An exact block wins over a subdomain block; the longest wins. */
-	for (i = 0; i < c->ndomains; i++) {
-		d = &c->domains[i];
-		if (!d->subdomains && strcasecmp(d->name, domain) == 0) {
-			best = d;
-			break;
-		}
-		if (d->subdomains && is_subdomain(domain, d->name) &&
-		    (best == NULL || strlen(d->name) > strlen(best->name)))
-			best = d;
-	}
+	/* Exact wins, then the longest ".parent" block; the whole domain. */
+	if (domain_table_match(c->domain_index, domain, strlen(domain), &i))
+		best = &c->domains[i];
 	if (rule != NULL)
 		*rule = best;
 	if (src != NULL)
@@ -285,13 +259,12 @@ engine_mode_for_domain(const struct conf *c, const char *domain,
 static enum sts_mode
 strictest_mode(const struct conf *c)
 {
-	enum sts_mode m = c->mode;
-	size_t i;
-
-	for (i = 0; i < c->ndomains; i++)
-		if (c->domains[i].mode > m)
-			m = c->domains[i].mode;
-	return m;
+	if (c->domains_by_mode[STS_MODE_ENFORCE] > 0)
+		return STS_MODE_ENFORCE;
+	if (c->domains_by_mode[STS_MODE_TESTING] > 0 &&
+	    c->mode < STS_MODE_TESTING)
+		return STS_MODE_TESTING;
+	return c->mode;
 }
 
 bool

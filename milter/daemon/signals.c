@@ -27,6 +27,7 @@
 #include "lib/clock.h"
 #include "daemon/downgrade.h"
 #include "daemon/selfcheck.h"
+#include "daemon/policy_watch.h"
 #include "lib/log.h"
 #include "daemon/signals.h"
 #include "daemon/stats.h"
@@ -93,8 +94,11 @@ write_stats(void)
 	conf_unref(c);
 }
 
+/* SIGHUP and policy_watch: one reload at a time. */
+static pthread_mutex_t	 reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void
-reload(void)
+reload_locked(void)
 {
 	struct conf_errors errs;
 	struct conf *c, *old;
@@ -130,6 +134,14 @@ reload(void)
 	conf_install(c);
 	selfcheck_reload();
 	stats_count_reload(true);
+}
+
+static void
+reload(void)
+{
+	pthread_mutex_lock(&reload_lock);
+	reload_locked();
+	pthread_mutex_unlock(&reload_lock);
 }
 
 void
@@ -230,5 +242,5 @@ signals_start(const char *path, bool fixed_log_level)
 	if (pthread_create(&tid, NULL, signal_thread, NULL) != 0)
 		return -1;
 	(void)pthread_detach(tid);
-	return 0;
+	return policy_watch_start(reload);
 }

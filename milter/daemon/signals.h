@@ -8,10 +8,12 @@
  * is logged and the old one stays), SIGUSR1 writes the statistics file,
  * SIGTERM/SIGINT stop the milter with smfi_stop() and make sure the
  * process is gone within 2 seconds.  The same thread writes the statistics
- * file every stats_interval seconds.  daemon_cleanup() (daemon.h) runs once
- * on the way out, whichever thread gets there first.
+ * file every stats_interval seconds.  signals_start() also starts the
+ * policy_watch thread (policy_watch.h), which reloads through the same
+ * function as SIGHUP, one reload at a time.  daemon_cleanup() (daemon.h)
+ * runs once on the way out, whichever thread gets there first.
  *
- * Failure modes: signals_start() returns -1 when the thread cannot be
+ * Failure modes: signals_start() returns -1 when a thread cannot be
  * created.
  */
 #ifndef MTASTS_SIGNALS_H

@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "probe/probe.h"
+#include "probe/probe_list.h"
 #include "probe/probe_print.h"
 #include "probe/probe_mx.h"
 #include "net/dnsquery.h"
@@ -628,4 +629,12 @@ probe_domains(const struct conf *conf, char *const *domains, size_t n,
 	free(reps);
 	dnsq_close(dns);
 	return all == PROBE_FAIL ? 1 : 0;
+}
+
+/* For probe_list.c (-C @FILE): one domain, the caller's resolver. */
+void
+probe_one(const struct conf *conf, struct dnsq *dns, const char *domain,
+    struct probe_report *rep)
+{
+	check_one(conf, dns, domain, rep);
 }

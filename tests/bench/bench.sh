@@ -36,6 +36,13 @@
 #       SMTP responder started here (it offers no STARTTLS, so every probe
 #       runs the full two-probe outage path): the probe thread must not
 #       slow transactions down.
+#   bench.sh --domains [--quick] [-n TX] [-r RUNS]
+#       RCPT-stage cost with 1 and with 100,000 domains (issue 18): our
+#       milter in testing mode with one ".example.net" block, and with
+#       100,000 "dK.example.net" blocks; loadgen -D 100000 sends every
+#       recipient to a random dK.example.net (so each matches a rule in
+#       both), plaintext and TLS sessions as above.  Medians of tx/s and
+#       p50 side by side, and the ratio (issue 18 wants <= 1.1).
 #   --quick: a smoke run (few transactions, one run each) for CI.
 #
 # Environment: MTASTS_MILTER (our daemon; default ../../mtasts-milter from
@@ -67,14 +74,15 @@ while [ $# -gt 0 ]; do
 	--callgrind) mode=callgrind ;;
 	--downgrade) mode=downgrade ;;
 	--selfcheck) mode=selfcheck ;;
+	--domains) mode=domains ;;
 	--quick) quick=1 ;;
 	-n) tx=$2; shift ;;
 	-r) runs=$2; shift ;;
 	-m) msgs=$2; shift ;;
 	-c) conc=$2; shift ;;
 	-i) idle=$2; shift ;;
-	*) echo "usage: bench.sh [--postfix|--memory|--callgrind|--downgrade]" \
-	    "[--quick] [-n TX]" \
+	*) echo "usage: bench.sh [--postfix|--memory|--callgrind|--downgrade|" \
+	    "--selfcheck|--domains] [--quick] [-n TX]" \
 	    "[-r RUNS] [-m MSGS] [-c CONC] [-i IDLE]" >&2; exit 2 ;;
 	esac
 	shift
@@ -592,8 +600,63 @@ run_postfix() {
 	    'milter-reject\|warning:.*milter' "$work/postfix.log")"
 }
 
+# --- 1 vs 100,000 domains ------------------------------------------------------
+
+# start_conf CONF SOCKET LOG -> sets started_pid
+start_conf() {
+	"$MTASTS_MILTER" -f -c "$1" -p "$2" >"$3" 2>&1 &
+	started_pid=$!
+	pids+=("$started_pid")
+	"$LOADGEN" -p "$2" -W 120 || { tail -5 "$3" >&2; die "ours not ready on $2"; }
+}
+
+run_domains() {
+	local nd=100000 s1 sb p1 pb i who line t1 tb l1 lb
+	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=20000; }
+	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
+	printf 'mode = "testing"\nexempt_networks = {}\n' > "$work/one.conf"
+	cp "$work/one.conf" "$work/many.conf"
+	echo 'domain ".example.net" { mode = "testing" }' >> "$work/one.conf"
+	python3 -c 'import sys
+for i in range(int(sys.argv[1])):
+    print("domain \"d%d.example.net\" { mode = testing }" % i)' "$nd" \
+	    >> "$work/many.conf"
+	s1="unix:$work/one.sock" sb="unix:$work/many.sock"
+	start_conf "$work/one.conf" "$s1" "$work/one.log"; p1=$started_pid
+	start_conf "$work/many.conf" "$sb" "$work/many.log"; pb=$started_pid
+	for i in $(seq "$runs"); do
+		for who in $( [ $((i % 2)) = 1 ] && echo "1 b" || echo "b 1"); do
+			if [ "$who" = 1 ]; then
+				line=$("$LOADGEN" -q -p "$s1" -P "$p1" -c 16 -t 10 \
+				    -r $(( (tx + 159) / 160 )) -s "$i" -D "$nd" \
+				    2>>"$work/loadgen.err" | grep '^result ')
+				echo "one $line" >>"$work/raw.log"
+				kv tps "$line" >>"$work/d1.tps"
+				kv p50_ms "$line" >>"$work/d1.p50"
+			else
+				line=$("$LOADGEN" -q -p "$sb" -P "$pb" -c 16 -t 10 \
+				    -r $(( (tx + 159) / 160 )) -s "$i" -D "$nd" \
+				    2>>"$work/loadgen.err" | grep '^result ')
+				echo "many $line" >>"$work/raw.log"
+				kv tps "$line" >>"$work/db.tps"
+				kv p50_ms "$line" >>"$work/db.p50"
+			fi
+		done
+	done
+	t1=$(median < "$work/d1.tps") tb=$(median < "$work/db.tps")
+	l1=$(median < "$work/d1.p50") lb=$(median < "$work/db.p50")
+	echo "RCPT stage through the milter: $tx transactions per run, $runs" \
+	    "runs each (alternating), medians; every recipient matches a rule"
+	printf "%-9s %11s %9s\n" domains "tx/s" "p50_ms"
+	printf "%-9s %11s %9s\n" 1 "$t1" "$l1"
+	printf "%-9s %11s %9s\n" "$nd" "$tb" "$lb"
+	printf "%-9s %11s %9s\n" ratio "$(ratio "$t1" "$tb")" "$(ratio "$lb" "$l1")"
+	echo "(ratio: tx/s of 1 domain / of $nd, p50 of $nd / of 1; <= 1.1 wanted)"
+}
+
 main() {
 	case $mode in
+	domains) run_domains ;;
 	proto) run_proto ;;
 	memory) run_memory ;;
 	postfix) run_postfix ;;

@@ -16,6 +16,9 @@
  * Usage:
  *   loadgen -p SOCKET [-c CONC] [-t TX_PER_CONN] [-r CONNS_PER_WORKER]
  *           [-P MILTER_PID] [-s SEED] [-T TIMEOUT_MS] [-L MAX_SECONDS] [-q]
+ *           [-D DOMAINS]
+ *           -D: recipients at dK.example.net, K random below DOMAINS
+ *           (bench.sh --domains: one against 100,000 domain blocks).
  *   loadgen -p SOCKET -i N [-w HOLD_SECONDS] [-P MILTER_PID]
  *           open N idle sessions (negotiate, connect, helo), print the
  *           milter's RSS, hold them, then quit them all.
@@ -63,7 +66,7 @@ static const char *kindname[NKINDS] = { "continue", "accept", "reject",
 struct opts {
 	const char	*sock;
 	int		 conc, tx, rounds, idle, hold, ready;
-	int		 timeout_ms, maxsecs, quiet;
+	int		 timeout_ms, maxsecs, quiet, domains;
 	long		 pid;
 	unsigned int	 seed;
 };
@@ -220,8 +223,12 @@ tx_rcpts(struct worker *w, struct sess *s, int *done)
 
 	n = 1 + (int)(rnd(w) % 3);
 	for (i = 0; i < n; i++) {
-		snprintf(addr, sizeof(addr), "user%d@example.%s", i,
-		    i == 2 ? "com" : "org");
+		if (w->o->domains > 0)
+			snprintf(addr, sizeof(addr), "user%d@d%u.example.net",
+			    i, (unsigned int)(rnd(w) % (uint32_t)w->o->domains));
+		else
+			snprintf(addr, sizeof(addr), "user%d@example.%s", i,
+			    i == 2 ? "com" : "org");
 		snprintf(rcpt, sizeof(rcpt), "<%s>", addr);
 		const char *rm[] = { "i", s->qid, "{rcpt_addr}", addr,
 		    "{tls_version}", "TLSv1.3" };
@@ -568,7 +575,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen -p SOCKET [-c CONC] [-t TX] [-r CONNS]"
-	    " [-P PID] [-s SEED] [-T MS] [-L SECS] [-q]\n"
+	    " [-P PID] [-s SEED] [-T MS] [-L SECS] [-q] [-D DOMAINS]\n"
 	    "       loadgen -p SOCKET -i N [-w HOLD_SECS] [-P PID]\n"
 	    "       loadgen -p SOCKET -W SECS\n");
 	exit(1);
@@ -594,9 +601,10 @@ main(int argc, char *argv[])
 	    .timeout_ms = 10000, .maxsecs = 900, .seed = 1 };
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:i:L:p:P:qr:s:t:T:w:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:D:i:L:p:P:qr:s:t:T:w:W:")) != -1) {
 		switch (ch) {
 		case 'c': o.conc = num(optarg, 1, 4096); break;
+		case 'D': o.domains = num(optarg, 1, 100000000); break;
 		case 'i': o.idle = num(optarg, 1, 100000); break;
 		case 'L': o.maxsecs = num(optarg, 1, 86400); break;
 		case 'p': o.sock = optarg; break;

@@ -1,7 +1,7 @@
 /*
  * failcalloc.c - LD_PRELOAD shim for tests/ops/reload.sh: calloc(N, size)
  * fails with ENOMEM when N equals $MTASTS_FAIL_CALLOC_NMEMB, so a reload
- * of a configuration with that many domain blocks runs out of memory in
+ * of a configuration with that many exempt_recipients runs out of memory in
  * the middle of building it.  Every other call goes to glibc's allocator.
  * glibc only (__libc_calloc); not for sanitizer builds.
  */
