@@ -46,12 +46,15 @@ done
 mkdir -p "$CACHE"
 
 # in_chroot DIR CMD...: run CMD (a shell command string) in the chroot with
-# /proc, /dev, /dev/pts mounted in a private mount namespace.
+# /proc, /dev, /dev/pts mounted in a private mount namespace.  DIR is
+# bind-mounted onto itself so that / inside is a mount point: unshare -m
+# there (the Sendmail harness) fails otherwise.
 in_chroot() {
     local d=$1
     shift
     unshare -m --propagation private sh -c '
         d=$1; shift
+        mount --bind "$d" "$d" &&
         mount -t proc proc "$d/proc" &&
         mount --bind /dev "$d/dev" &&
         mount --bind /dev/pts "$d/dev/pts" &&
