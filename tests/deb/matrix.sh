@@ -6,7 +6,8 @@
 # $MTASTS_TEST_CACHE/chroot-SUITE (default /var/cache/mtasts-milter-tests),
 # the build and test packages installed there, a clean copy of the tree
 # built with --enable-werror, and "make check" of the unit, miltertest and
-# real-MTA suites inside it.  Every test case inside becomes one TAP line
+# real-MTA suites inside it; the Debian package is built there too
+# (dpkg-buildpackage, lintian without errors and warnings).  Every test case inside becomes one TAP line
 # here ("SUITE: NAME"), so tests/run-all counts them.
 #
 # The chroot is rebuilt when missing or broken (its stamp file lists the
@@ -29,7 +30,7 @@ SUITES=${MATRIX_SUITES:-trixie sid}
 CHROOT_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
 libmilter-dev libconfuse-dev libssl-dev check postfix swaks miltertest
 libnet-ssleay-perl python3 openssl ca-certificates procps iproute2
-util-linux m4 bc"
+util-linux m4 bc build-essential dpkg-dev debhelper lintian"
 
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -119,6 +120,16 @@ run_suite() {
     else
         not_ok "$s: build with -Werror" "$CACHE/build-$s.log"
         return
+    fi
+    # The Debian package builds there too, lintian-clean.
+    if in_chroot "$d" "set -e; cp -a /build/src /build/pkg; cd /build/pkg
+        DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b
+        lintian ../mtasts-milter_*.changes >../lintian.out 2>&1 || true
+        cat ../lintian.out; ! grep -E '^(E|W): ' ../lintian.out" \
+        >"$CACHE/package-$s.log" 2>&1; then
+        ok "$s: dpkg-buildpackage -us -uc -b, lintian without errors and warnings"
+    else
+        not_ok "$s: dpkg-buildpackage, lintian" "$CACHE/package-$s.log"
     fi
     tests=${MATRIX_TESTS:-"\$(make -s print-unit-tests) tests/miltertest/run.sh tests/mta/postfix.sh tests/mta/sendmail.sh"}
     in_chroot "$d" "cd /build/b && make -j$(nproc) check TESTS=\"$tests\"" >"$log" 2>&1
