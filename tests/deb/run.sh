@@ -156,9 +156,7 @@ grep -qx /etc/mtasts-milter.conf /var/lib/dpkg/info/$PKG.conffiles ||
 grep -q '^mode = "testing"' /etc/mtasts-milter.conf || t_fail "shipped mode is not testing"
 grep -q "^socket = \"unix:$SOCK\"" /etc/mtasts-milter.conf ||
     t_fail "shipped socket is not unix:$SOCK"
-for f in mtasts-milter.8.gz; do
-    [ -f /usr/share/man/man8/$f ] || t_fail "no man8/$f"
-done
+[ -f /usr/share/man/man8/mtasts-milter.8.gz ] || t_fail "no man8/mtasts-milter.8.gz"
 [ -f /usr/share/man/man5/mtasts-milter.conf.5.gz ] || t_fail "no man5/mtasts-milter.conf.5.gz"
 for f in README.gz main.cf.snippet mtasts-milter.mc.snippet copyright; do
     [ -f /usr/share/doc/$PKG/$f ] || t_fail "no /usr/share/doc/$PKG/$f"
@@ -204,6 +202,7 @@ chmod 644 "$conf"
 install -d -o "$PKG" -g "$PKG" -m 0750 /run/mtasts-milter
 MILTER_LOG=$MTA_DIR/milter.log
 : >"$MILTER_LOG"
+# shellcheck disable=SC2016 # expanded by the inner sh
 spawn "$MILTER_LOG" sh -c 'umask 0007; exec setpriv --reuid="$1" --regid="$1" \
     --init-groups --no-new-privs --inh-caps=-all --bounding-set=-all \
     /usr/sbin/mtasts-milter -f -c "$2"' sh "$PKG" "$conf"
