@@ -231,7 +231,6 @@ if ! unshare -m sh -c 'mount --bind "$1" "$2" && exec postfix -c "$3" start' \
 fi
 wait_until "$MTA_WAIT" smtp_ready "$SMTP_PORT" ||
     bail_out "no SMTP banner from Postfix" "$pf/start.log" "$pf/maillog"
-PF_DIR=$pf
 
 t_begin
 o=$MTA_DIR/plain.out
