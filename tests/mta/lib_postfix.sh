@@ -14,12 +14,16 @@ postfix_setup() {
     mkdir -p "$dir/queue" "$dir/data"
     chown postfix "$dir/data"
     [ -f "$MTA_DIR/tls/cert.pem" ] || make_cert "$MTA_DIR/tls"
+    # postfix-files: /etc/postfix up to Postfix 3.10 on Debian,
+    # /usr/share/postfix on unstable's 3.11.
+    local meta=/etc/postfix
+    [ -f "$meta/postfix-files" ] || meta=/usr/share/postfix
     cat >"$dir/main.cf" <<EOF
 # throwaway Postfix for mtasts-milter tests (tests/mta/lib.sh)
 compatibility_level = 3.6
 queue_directory = $dir/queue
 data_directory = $dir/data
-meta_directory = /etc/postfix
+meta_directory = $meta
 command_directory = /usr/sbin
 daemon_directory = /usr/lib/postfix/sbin
 shlib_directory = /usr/lib/postfix
@@ -65,6 +69,16 @@ EOF
         echo "127.0.0.1:$port inet n - n - - smtpd"
         cat "$MTA_LIB_DIR/postfix-master.cf"
     } >"$dir/master.cf"
+}
+
+# postfix_version_ge MAJOR MINOR: the installed Postfix is at least that.
+postfix_version_ge() {
+    local v maj min
+    v=$(postconf -dh mail_version 2>/dev/null) || return 1
+    maj=${v%%.*}
+    min=${v#*.}
+    min=${min%%.*}
+    [ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
 }
 
 postfix_master_pid() {

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# tests/mta/lib_sendmail.sh - Sendmail 8.17 for the real-MTA tests: unpacked
+# tests/mta/lib_sendmail.sh - Sendmail (8.17 on Debian 12, 8.18 on 13) for the real-MTA tests: unpacked
 # from its Debian packages into a cache (never installed), a generated
 # sendmail.cf, a syslog listener, start and stop in a private UTS + mount
 # namespace, the stored queue file.  Sourced by lib.sh; uses its helpers.
@@ -36,7 +36,7 @@ sendmail_unpack() {
     ) 9>"$MTA_CACHE/.lock" || bail_out "could not download/unpack sendmail-bin and sendmail-cf (apt-get download; run apt-get update first)" "$MTA_CACHE/download.log"
     local missing
     missing=$(ldd "$SM_ROOT/usr/libexec/sendmail/sendmail" 2>&1 | grep 'not found')
-    [ -z "$missing" ] || bail_out "Sendmail needs libraries that are not installed (apt-get install libwrap0 libldap-2.5-0 libsasl2-2 libdb5.3 libnsl2)" "$missing"
+    [ -z "$missing" ] || bail_out "Sendmail needs libraries that are not installed (install the lib* packages \"apt-cache depends sendmail-bin\" lists; Debian 12: libwrap0 libldap-2.5-0)" "$missing"
 }
 
 # sendmail_setup DIR SMTP_PORT MILTER_SOCKET: generate DIR/sendmail.cf.

@@ -168,7 +168,7 @@ START_TEST(every_key_set)
 
 	ck_assert_ptr_nonnull(pw);
 	(void)snprintf(text, sizeof(text),
-	    "socket = \"inet:8891@127.0.0.1\"\n"
+	    "socket = \"inet:8461@127.0.0.1\"\n"
 	    "mode = \"enforce\"\n"
 	    "hostname = \"MX1.Example.ORG\"\n"
 	    "reject_code = \"450\"\n"
@@ -196,7 +196,7 @@ START_TEST(every_key_set)
 	    "check_connect = \"127.0.0.1:8443\"\n"
 	    "check_timeout = 5\n", pw->pw_name);
 	c = load_ok(text);
-	ck_assert_str_eq(c->socket, "inet:8891@127.0.0.1");
+	ck_assert_str_eq(c->socket, "inet:8461@127.0.0.1");
 	ck_assert_int_eq(c->mode, STS_MODE_ENFORCE);
 	ck_assert_int_eq(c->mode_source, MODE_FROM_CONFIG);
 	ck_assert_str_eq(c->hostname, "mx1.example.org");
@@ -282,8 +282,8 @@ START_TEST(valid_values)
 		{ "log_level = \"error\"\nsyslog_facility = \"daemon\"\n" },
 		{ "socket = \"unix:/tmp/x.sock\"\n" },
 		{ "socket = \"local:/tmp/x.sock\"\n" },
-		{ "socket = \"inet6:8891@[::1]\"\n" },
-		{ "socket = \"inet:8891\"\n" },
+		{ "socket = \"inet6:8461@[::1]\"\n" },
+		{ "socket = \"inet:8461\"\n" },
 		{ "domain \"a.org\" { mode = \"off\" }\n"
 		    "domain \".a.org\" { mode = \"enforce\" }\n" },
 		{ "domain \"xn--bcher-kva.example\" { mode = \"testing\" }\n" },

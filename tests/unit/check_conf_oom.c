@@ -140,7 +140,7 @@ strdup(const char *s)
 static const char conf_text[] =
     "mode = \"testing\"\n"
     "hostname = \"mx9.example.com\"\n"
-    "socket = \"inet:8891@127.0.0.1\"\n"
+    "socket = \"inet:8461@127.0.0.1\"\n"
     "pidfile = \"/run/x.pid\"\n"
     "stats_file = \"/run/x.prom\"\n"
     "check_resolver = \"127.0.0.1#53\"\n"
