@@ -73,8 +73,8 @@ enum downgrade_mode {
  * db and key_prefix are owned by the snapshot.
  */
 struct history_config {
-	const char	*db;		/* history_db */
-	const char	*key_prefix;	/* history_key_prefix (Redis) */
+	char		*db;		/* history_db */
+	char		*key_prefix;	/* history_key_prefix (Redis) */
 	long		 redis_timeout_ms;
 	int		 prefix_v4;
 	int		 prefix_v6;

@@ -49,8 +49,8 @@ valid_history_db(const char *v)
 		return p[5] == '/';
 	if ((port = strrchr(p, ':')) == NULL || port == p || port[1] == '\0' ||
 	    strspn(port + 1, "0123456789") != strlen(port + 1) ||
-	    strlen(port + 1) > 5 || atol(port + 1) < 1 ||
-	    atol(port + 1) > 65535)
+	    strlen(port + 1) > 5 || strtol(port + 1, NULL, 10) < 1 ||
+	    strtol(port + 1, NULL, 10) > 65535)
 		return false;
 	if (p[0] == '[')
 		return port[-1] == ']' && port - p > 2;

@@ -521,8 +521,8 @@ conf_destroy(struct conf *c)
 	free(c->check_resolver);
 	free(c->check_ca_file);
 	free(c->check_connect);
-	free((void *)(uintptr_t)c->history.db);
-	free((void *)(uintptr_t)c->history.key_prefix);
+	free(c->history.db);
+	free(c->history.key_prefix);
 	free_reply(&c->downgrade_reply);
 	free(c->self_check);
 	free(c->self_check_name);

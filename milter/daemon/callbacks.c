@@ -251,6 +251,8 @@ log_decision(SMFICTX *ctx, struct session *s, const char *stage,
 static sfsistat
 apply_reject(SMFICTX *ctx, const struct reply *r)
 {
+	if (r == NULL)		/* every refusing verdict has one */
+		return SMFIS_TEMPFAIL;
 	if (smfi_setreply(ctx, (char *)r->code, (char *)r->xcode,
 	    r->text_milter) != MI_SUCCESS)
 		log_errorx("smfi_setreply(%s %s) failed: the MTA sends its own "

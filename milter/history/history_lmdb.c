@@ -82,9 +82,14 @@ fail:
 static MDB_val
 key_val(const char *key)
 {
+	union {
+		const char	*c;
+		void		*v;
+	} u;
 	MDB_val k;
 
-	k.mv_data = (void *)(uintptr_t)key;
+	u.c = key;		/* LMDB never writes through a key */
+	k.mv_data = u.v;
 	k.mv_size = strlen(key);
 	return k;
 }

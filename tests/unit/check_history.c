@@ -116,7 +116,7 @@ START_TEST(test_entry_codec)
 END_TEST
 
 static struct history_config
-config_for(const char *db)
+config_for(char *db)
 {
 	struct history_config cf;
 
@@ -153,7 +153,7 @@ protected(struct history *h, const char *addr)
 
 /* The behaviour both stores must have, with the writer thread running. */
 static void
-exercise_store(const char *db)
+exercise_store(char *db)
 {
 	struct history_config cf = config_for(db);
 	struct history_entry e;
