@@ -19,111 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/conf_lex.h"
 #include "core/conf_scan.h"
-
-enum tok { T_END, T_WORD, T_STRING, T_EQ, T_OPEN, T_CLOSE, T_OTHER };
-
-struct lexer {
-	const char	*p;
-	int		 line;
-	char		 word[CONF_SCAN_NAME_MAX];
-};
-
-static void
-skip_space_and_comments(struct lexer *lx)
-{
-	for (;;) {
-		if (*lx->p == '\n') {
-			lx->line++;
-			lx->p++;
-		} else if (isspace((unsigned char)*lx->p))
-			lx->p++;
-		else if (*lx->p == '#' || (lx->p[0] == '/' && lx->p[1] == '/'))
-			while (*lx->p != '\0' && *lx->p != '\n')
-				lx->p++;
-		else if (lx->p[0] == '/' && lx->p[1] == '*') {
-			lx->p += 2;
-			while (*lx->p != '\0' && !(lx->p[0] == '*' &&
-			    lx->p[1] == '/')) {
-				if (*lx->p == '\n')
-					lx->line++;
-				lx->p++;
-			}
-			if (*lx->p != '\0')
-				lx->p += 2;
-		} else
-			return;
-	}
-}
-
-static void
-copy_word(struct lexer *lx, const char *start, size_t len)
-{
-	if (len >= sizeof(lx->word))
-		len = sizeof(lx->word) - 1;
-	memcpy(lx->word, start, len);
-	lx->word[len] = '\0';
-}
-
-static enum tok
-lex_string(struct lexer *lx)
-{
-	char quote = *lx->p++;
-	const char *start = lx->p;
-
-	while (*lx->p != '\0' && *lx->p != quote) {
-		if (*lx->p == '\\' && lx->p[1] != '\0')
-			lx->p++;
-		if (*lx->p == '\n')
-			lx->line++;
-		lx->p++;
-	}
-	copy_word(lx, start, (size_t)(lx->p - start));
-	if (*lx->p != '\0')
-		lx->p++;
-	return T_STRING;
-}
-
-static enum tok
-lex(struct lexer *lx)
-{
-	const char *start;
-
-	skip_space_and_comments(lx);
-	switch (*lx->p) {
-	case '\0':
-		return T_END;
-	case '"':
-	case '\'':
-		return lex_string(lx);
-	case '=':
-		lx->p++;
-		return T_EQ;
-	case '+':
-		lx->p++;
-		if (*lx->p == '=')
-			lx->p++;
-		return T_EQ;
-	case '{':
-		lx->p++;
-		return T_OPEN;
-	case '}':
-		lx->p++;
-		return T_CLOSE;
-	default:
-		break;
-	}
-	if (strchr(",()", *lx->p) != NULL) {
-		lx->p++;
-		return T_OTHER;
-	}
-	start = lx->p;
-	while (*lx->p != '\0' && !isspace((unsigned char)*lx->p) &&
-	    strchr("=+{},()\"'#", *lx->p) == NULL)
-		lx->p++;
-	copy_word(lx, start, (size_t)(lx->p - start));
-	return T_WORD;
-}
 
 static int
 record(struct conf_scan *cs, const char *section, const char *key, int line)
@@ -149,30 +46,35 @@ record(struct conf_scan *cs, const char *section, const char *key, int line)
 int
 conf_scan(const char *text, struct conf_scan *cs)
 {
-	struct lexer lx = { text, 1, "" };
+	struct conf_lexer lx;
 	char section[CONF_SCAN_NAME_MAX] = "", prev[CONF_SCAN_NAME_MAX] = "";
-	enum tok t, last = T_END;
+	enum conf_tok t, last = CT_END;
 	int depth = 0, prev_line = 0, open_line = 0, rc = 0;
 	bool in_list = false;
 
 	memset(cs, 0, sizeof(*cs));
-	while (rc == 0 && (t = lex(&lx)) != T_END) {
-		if (t == T_EQ && last == T_WORD && depth <= 1)
+	conf_lex_init(&lx, text);
+	while (rc == 0 && (t = conf_lex(&lx)) != CT_END) {
+		if (t == CT_PLUSEQ)
+			t = CT_EQ;		/* "key += value" sets key too */
+		if (t == CT_EQ && last == CT_WORD && depth <= 1)
 			rc = record(cs, depth == 1 ? section : "", prev,
 			    prev_line);
-		else if (t == T_OPEN && last == T_EQ)
+		else if (t == CT_OPEN && last == CT_EQ)
 			in_list = true;
-		else if (t == T_CLOSE && in_list)
+		else if (t == CT_CLOSE && in_list)
 			in_list = false;
-		else if (t == T_OPEN && ++depth == 1) {
+		else if (t == CT_OPEN && ++depth == 1) {
 			/* 'domain "title" {': prev holds the title. */
 			(void)snprintf(section, sizeof(section), "%s", prev);
 			rc = record(cs, section, CONF_SCAN_SECTION, prev_line);
 			open_line = prev_line;
-		} else if (t == T_CLOSE && depth > 0)
+		} else if (t == CT_CLOSE && depth > 0)
 			depth--;
-		if (t == T_WORD || t == T_STRING) {
-			(void)snprintf(prev, sizeof(prev), "%s", lx.word);
+		if (t == CT_WORD || t == CT_STRING) {
+			(void)snprintf(prev, sizeof(prev), "%.*s",
+			    (int)(lx.len < sizeof(prev) ? lx.len :
+			    sizeof(prev) - 1), lx.tok);
 			prev_line = lx.line;
 		}
 		last = t;
