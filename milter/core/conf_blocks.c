@@ -197,16 +197,21 @@ conf_blocks_extract(char *text, struct conf_blocks *bs, struct load_ctx *ctx)
 	}
 }
 
+static void
+block_free(struct conf_block *b)
+{
+	free(b->title);
+	free(b->mode);
+	free(b->policy_file);
+}
+
 void
 conf_blocks_free(struct conf_blocks *bs)
 {
 	size_t i;
 
-	for (i = 0; i < bs->count; i++) {
-		free(bs->v[i].title);
-		free(bs->v[i].mode);
-		free(bs->v[i].policy_file);
-	}
+	for (i = 0; i < bs->count; i++)
+		block_free(&bs->v[i]);
 	free(bs->v);
 	memset(bs, 0, sizeof(*bs));
 }

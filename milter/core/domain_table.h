@@ -25,11 +25,11 @@
 
 struct domain_table;
 
-struct domain_table	*domain_table_new(void);
-void			 domain_table_free(struct domain_table *);
 /* 0 added; 1 the name is there already (its value in *existing); -1 OOM. */
 int			 domain_table_add(struct domain_table *, const char *name,
 			    bool subdomains, size_t value, size_t *existing);
+struct domain_table	*domain_table_new(void);
+void			 domain_table_free(struct domain_table *);
 /* The value of exactly this name (of this kind). */
 bool			 domain_table_get(const struct domain_table *,
 			    const char *name, size_t len, bool subdomains,

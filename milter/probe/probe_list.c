@@ -35,21 +35,6 @@ struct list_run {
 	pthread_mutex_t		 lock;
 };
 
-static void
-add_line(struct probe_report *rep, enum probe_status st, const char *check,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-add_line(struct probe_report *rep, enum probe_status st, const char *check,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	probe_report_vadd(rep, st, check, fmt, ap);
-	va_end(ap);
-}
-
 static char *
 read_list(const char *path)
 {
@@ -164,7 +149,7 @@ worker(void *arg)
 		else {
 			(void)snprintf(rep->domain, sizeof(rep->domain), "%s",
 			    lr->domains[i]);
-			add_line(rep, PROBE_FAIL, "txt", "%s", err);
+			probe_add(rep, PROBE_FAIL, "txt", "%s", err);
 		}
 		worst = probe_report_worst(rep);
 		pthread_mutex_lock(&lr->lock);
