@@ -16,24 +16,14 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-MTASTS_MILTER=${MTASTS_MILTER:-$top_builddir/mtasts-milter}
+. "$top_srcdir/tests/lib/tap.sh"
+find_milter
 MTSEND=${MTSEND:-$top_builddir/tests/bench/mtsend}
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
 for need in redis-server python3; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		echo "Bail out! $need not installed (contrib/install-deps)"
-		exit 1
-	fi
+	command -v "$need" >/dev/null 2>&1 ||
+	    bail_out "$need not installed (contrib/install-deps)"
 done
-[ -x "$MTSEND" ] || { echo "Bail out! no $MTSEND"; exit 1; }
+[ -x "$MTSEND" ] || bail_out "no $MTSEND"
 
 base=${TMPDIR:-/tmp}
 [ ${#base} -gt 60 ] && base=/tmp
@@ -172,4 +162,4 @@ done
 check "Redis back: B protects the network again ($r)" [ "$r" = replycode ]
 for p in $pids; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 pids=
-echo "1..$n"
+done_testing

@@ -16,24 +16,16 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-MTASTS_MILTER=${MTASTS_MILTER:-$top_builddir/mtasts-milter}
+. "$top_srcdir/tests/lib/tap.sh"
 MILTERTEST=${MILTERTEST:-miltertest}
 MTSEND=${MTSEND:-$top_builddir/tests/bench/mtsend}
 [ -x "$MTSEND" ] || MTSEND=
 tdir=$top_srcdir/tests/downgrade
 lib=$top_srcdir/tests/miltertest/lib.lua
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-if ! command -v "$MILTERTEST" >/dev/null 2>&1; then
-	echo "1..0 # SKIP miltertest not installed"
-	exit 0
-fi
-if [ ! -x "$MTASTS_MILTER" ]; then
-	echo "Bail out! no executable daemon at $MTASTS_MILTER"
-	exit 1
-fi
+command -v "$MILTERTEST" >/dev/null 2>&1 ||
+    tap_skip_all "miltertest not installed"
+find_milter
 base=${TMPDIR:-/tmp}
 [ ${#base} -gt 60 ] && base=/tmp
 tmp=$(mktemp -d "$base/mtasts-dg.XXXXXX") || exit 1
@@ -80,7 +72,7 @@ script() {
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*)	ok "$1: ${line#ok - }" ;;
-		"not ok - "*)	notok "$1: ${line#not ok - }" ;;
+		"not ok - "*)	not_ok "$1: ${line#not ok - }" ;;
 		"#-done "*)	done_seen=yes ;;
 		*)		echo "# $line" ;;
 		esac
@@ -88,7 +80,7 @@ script() {
 	if [ "$rc" -eq 0 ] && [ $done_seen = yes ]; then
 		ok "$1: script ran to its end"
 	else
-		notok "$1: script ran to its end (status $rc)"
+		not_ok "$1: script ran to its end (status $rc)"
 		sed 's/^/#   /' "$tmp/$1.err" | tail -5
 		tail -5 "$log" | sed 's/^/#   /'
 	fi
@@ -104,7 +96,7 @@ conf_for() {	# conf_for MODE DIR: the mode's conf with its history_db
 for mode in tempfail log reject; do
 	conf=$(conf_for "$mode" "$tmp/$mode")
 	if ! start "$mode" "$conf"; then
-		notok "$mode: daemon starts"
+		not_ok "$mode: daemon starts"
 		tail -5 "$log" | sed 's/^/#   /'
 		continue
 	fi
@@ -122,7 +114,7 @@ for mode in tempfail log reject; do
 			done
 			script "$mode-sighup" "$conf" "$mode" again
 		else
-			notok "$mode: daemon restarts on the same history"
+			not_ok "$mode: daemon restarts on the same history"
 		fi
 	fi
 	stop
@@ -137,11 +129,11 @@ if start corrupt "$conf"; then
 	if grep -q 'history off' "$log"; then
 		ok "corrupt history file: logged \"history off\""
 	else
-		notok "corrupt history file: logged \"history off\""
+		not_ok "corrupt history file: logged \"history off\""
 	fi
 	stop
 else
-	notok "corrupt history file: the daemon starts"
+	not_ok "corrupt history file: the daemon starts"
 	tail -5 "$log" | sed 's/^/#   /'
 fi
-echo "1..$n"
+done_testing
