@@ -51,6 +51,9 @@ repeated(struct parse_state *ps, const char *key, int first)
 	struct sts_policy *pol = ps->pol;
 	char *slot;
 
+	if (pol->warnings == NULL && (pol->warnings = calloc(POLICY_MAX_WARNINGS,
+	    sizeof(*pol->warnings))) == NULL)
+		return parse_error(ps, "out of memory");
 	if (pol->nwarnings < POLICY_MAX_WARNINGS) {
 		slot = pol->warnings[pol->nwarnings++];
 		(void)snprintf(slot, POLICY_WARNING_MAX, "line %d: repeated %s "
@@ -344,6 +347,7 @@ void
 policy_free(struct sts_policy *pol)
 {
 	strv_free(pol->mx, pol->nmx);
+	free(pol->warnings);
 	memset(pol, 0, sizeof(*pol));
 }
 

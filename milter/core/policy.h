@@ -57,7 +57,8 @@ struct sts_policy {
 	char		**mx;		/* lower-cased patterns */
 	size_t		 nmx;
 	/* Lines ignored but worth telling about (repeated fields). */
-	char		 warnings[POLICY_MAX_WARNINGS][POLICY_WARNING_MAX];
+	/* NULL until the first warning: 100,000 clean policies cost nothing. */
+	char		(*warnings)[POLICY_WARNING_MAX];
 	size_t		 nwarnings;
 };
 
