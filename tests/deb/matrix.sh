@@ -28,14 +28,12 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITES=${MATRIX_SUITES:-trixie sid}
 # What the suites inside need (tests/mta/lib.sh, contrib/install-deps).
 CHROOT_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
-libmilter-dev libconfuse-dev libssl-dev check postfix swaks miltertest
+libmilter-dev libconfuse-dev libssl-dev check liblmdb-dev libhiredis-dev
+redis-server postfix swaks miltertest
 libnet-ssleay-perl python3 openssl ca-certificates procps iproute2
 util-linux m4 bc build-essential dpkg-dev debhelper lintian"
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift
-    local f; for f in "$@"; do [ -f "$f" ] && tail -n 30 "$f" | sed 's/^/#   /'; done; }
+. "$top/tests/lib/tap.sh"
 
 if [ "$(id -u)" != 0 ]; then
     echo "1..0 # SKIP must run as root (debootstrap, chroot)"
@@ -158,5 +156,4 @@ for s in $SUITES; do
         not_ok "$s: prepare chroot (debootstrap, apt-get)" "$CACHE/prepare-$s.log"
     fi
 done
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing
