@@ -97,9 +97,9 @@ t_end "Postfix stopped: self-check unreachable, warning logged"
 
 # 5. An expired certificate: state certificate, replies unchanged.
 t_begin
+m=$(log_mark "$MILTER_LOG")	# before the start: a probe may come at once
 postconf -c "$PF_DIR" -e "smtpd_tls_cert_file = $MTA_DIR/tls/expired.pem"
 postfix_start "$PF_DIR" "$SMTP_PORT"
-m=$(log_mark "$MILTER_LOG")
 wait_log "$MILTER_LOG" "$m" 'self-check: the certificate of .* is not valid for MTA-STS senders' 15 ||
     t_fail "no certificate warning within 15 s"
 state_is certificate || t_fail "statistics do not say certificate"
