@@ -216,8 +216,9 @@ read_policy_dir(struct build *b, const char *dir)
 		return;
 	if (policy_dir_scan(dir, &ops) != 0 || b->failed)
 		return;
-	qsort(b->c->domains + first, b->c->ndomains - first,
-	    sizeof(*b->c->domains), rule_name_cmp);
+	if (b->c->ndomains > first)
+		qsort(b->c->domains + first, b->c->ndomains - first,
+		    sizeof(*b->c->domains), rule_name_cmp);
 	for (i = first; i < b->c->ndomains && !b->failed; i++)
 		index_rule(b, i, b->c->domains[i].name);
 	b->c->domains_from_dir = b->c->ndomains - first;

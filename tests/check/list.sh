@@ -5,15 +5,12 @@
 # FILE:LINE and checks nothing, a missing list fails.  No network: the
 # resolver is a closed loopback port, so every check fails fast.
 set -u
-: "${MTASTS_MILTER:=$top_builddir/mtasts-milter}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib/tap.sh"
+find_milter
 work=$(mktemp -d /tmp/mtasts-list.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-n=0
-check() {	# check DESCRIPTION COMMAND...
-	n=$((n + 1))
-	if "${@:2}"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
-}
-echo "1..8"
+tap_plan 8
 
 port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET,
     socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

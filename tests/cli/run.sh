@@ -11,13 +11,11 @@
 # from /dev/null, so an old binary that runs a mode fails fast.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${MTASTS_MILTER:=$top_srcdir/mtasts-milter}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "$top_srcdir/tests/lib/tap.sh"
+find_milter
 
 conf=$tmp/m.conf
 # The socket's directory does not exist: an old binary that started the
@@ -80,4 +78,4 @@ runs "-r -j on empty input exits 0" 0 -r -j
 runs "-r twice is still one mode" 0 -r -r
 runs "-n -c FILE exits 0" 0 -n -c "$conf"
 
-echo "1..$n"
+done_testing

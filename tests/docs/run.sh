@@ -20,9 +20,7 @@ cf=$top_srcdir/contrib/postfix/main.cf.snippet
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/docs-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "$top_srcdir/tests/lib/tap.sh"
 
 # section TITLE: README's lines from the heading TITLE (underlined with
 # dashes) up to the next heading, indented lines only, indent removed.
@@ -84,4 +82,4 @@ while IFS= read -r line; do
 	fi
 done <"$tmp/readme.cf"
 
-echo "1..$n"
+done_testing

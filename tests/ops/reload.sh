@@ -154,6 +154,6 @@ if [ -z "$skip" ]; then
 	check "out of memory in a reload: daemon stops within 2 s" stop_daemon
 else
 	for i in 1 2 3 4 5; do
-		n=$((n + 1)); echo "ok $n - out of memory in a reload # SKIP $skip"
+		skip "out of memory in a reload ($i)" "$skip"
 	done
 fi
