@@ -43,31 +43,12 @@ fail() {	# fail DESC [LINE...]: the lines as "#   " diagnostics
 }
 
 # --- certificates: a CA, leaves it signs, an expired one, a self-signed ----
-req() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "$@"; }
+# shellcheck source=tests/lib/pki.sh
+. "$srcdir/../lib/pki.sh"
+req() { pki_req "$@"; }
 
 mkpki() {
-	cat > ca.cnf <<'EOF'
-[ca]
-default_ca = testca
-[testca]
-database = index.txt
-new_certs_dir = .
-serial = serial
-certificate = ca.pem
-private_key = ca.key
-default_md = sha256
-policy = anything
-unique_subject = no
-copy_extensions = copy
-[anything]
-commonName = supplied
-EOF
-	: > index.txt
-	echo 1000 > serial
-	req -x509 -keyout ca.key -out ca.pem -days 60 \
-	    -subj "/CN=mtasts-milter test CA" \
-	    -addext "basicConstraints=critical,CA:TRUE" \
-	    -addext "keyUsage=critical,keyCertSign,cRLSign" || return 1
+	pki_ca_init || return 1
 	req -x509 -keyout self.key -out self.pem -days 1 \
 	    -subj "/CN=mta-sts.selfsigned.test" \
 	    -addext "subjectAltName=DNS:mta-sts.selfsigned.test" || return 1

@@ -240,35 +240,13 @@ core_cases() {
 # notAfter 2020-02-01), so that the self-check can verify the MTA's chain.
 make_test_pki() {
     mkdir -p "$1" || return 1
-    ( cd "$1" || exit 1
-    cat >ca.cnf <<'EOC'
-[ca]
-default_ca = testca
-[testca]
-database = index.txt
-new_certs_dir = .
-serial = serial
-certificate = ca.pem
-private_key = ca.key
-default_md = sha256
-policy = anything
-unique_subject = no
-copy_extensions = copy
-[anything]
-commonName = supplied
-EOC
-    : >index.txt
-    echo 1000 >serial
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
-        -days 30 -subj "/CN=selfcheck test CA" \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+    # shellcheck source=tests/lib/pki.sh
+    ( cd "$1" && . "$MTA_LIB_DIR/../lib/pki.sh" && pki_ca_init &&
     openssl req -new -newkey rsa:2048 -nodes -keyout key.pem -out good.csr \
         -subj "/CN=$MTA_HOSTNAME" -addext "subjectAltName=DNS:$MTA_HOSTNAME" &&
-    openssl ca -batch -config ca.cnf -notext -in good.csr -out cert.pem \
-        -days 20 &&
-    openssl ca -batch -config ca.cnf -notext -in good.csr -out expired.pem \
-        -startdate 20200101000000Z -enddate 20200201000000Z &&
+    pki_sign good.csr cert.pem -days 20 &&
+    pki_sign good.csr expired.pem -startdate 20200101000000Z \
+        -enddate 20200201000000Z &&
     chmod 600 key.pem ) >"$1/pki.log" 2>&1 ||
         bail_out "cannot make the test certificates" "$1/pki.log"
 }
