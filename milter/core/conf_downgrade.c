@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/conf_values.h"
+#include "lib/hostport.h"
 
 static const char *const downgrade_names[] = {
 	"off", "log", "tempfail", "reject"
@@ -38,23 +39,17 @@ copy_of(struct load_ctx *ctx, const char *key, const char *v)
 static bool
 valid_history_db(const char *v)
 {
-	const char *p, *port;
+	struct hostport hp;
 
 	if (strncmp(v, "lmdb:", 5) == 0)
 		return v[5] == '/' && v[strlen(v) - 1] != '/';
 	if (strncmp(v, "redis:", 6) != 0)
 		return false;
-	p = v + 6;
-	if (strncmp(p, "unix:", 5) == 0)
-		return p[5] == '/';
-	if ((port = strrchr(p, ':')) == NULL || port == p || port[1] == '\0' ||
-	    strspn(port + 1, "0123456789") != strlen(port + 1) ||
-	    strlen(port + 1) > 5 || strtol(port + 1, NULL, 10) < 1 ||
-	    strtol(port + 1, NULL, 10) > 65535)
-		return false;
-	if (p[0] == '[')
-		return port[-1] == ']' && port - p > 2;
-	return memchr(p, ':', (size_t)(port - p)) == NULL;
+	if (strncmp(v + 6, "unix:", 5) == 0)
+		return v[11] == '/';
+	/* An IPv6 address needs its brackets: "a:b:6379" is ambiguous. */
+	return hostport_parse(v + 6, ':', 0, &hp) &&
+	    (v[6] == '[' || strchr(hp.host, ':') == NULL);
 }
 
 void

@@ -19,6 +19,7 @@
 #include <hiredis/hiredis.h>
 
 #include "history/history_redis.h"
+#include "lib/hostport.h"
 
 #define REDIS_FIELD_MAX		20	/* digits of a 64-bit number */
 #define REDIS_RETRY_MS		1000
@@ -55,10 +56,7 @@ mono_ms(void)
 static int
 parse_addr(struct redis_store *s, const char *addr)
 {
-	const char *colon;
-	char *end;
-	long port;
-	size_t hl;
+	struct hostport hp;
 
 	if (strncmp(addr, "unix:", 5) == 0) {
 		if (addr[5] != '/' || strlen(addr + 5) >= sizeof(s->host))
@@ -67,26 +65,10 @@ parse_addr(struct redis_store *s, const char *addr)
 		s->port = 0;
 		return 0;
 	}
-	if (addr[0] == '[') {
-		if ((colon = strstr(addr, "]:")) == NULL)
-			return -1;
-		addr++;
-		hl = (size_t)(colon - addr);
-		colon++;
-	} else {
-		if ((colon = strrchr(addr, ':')) == NULL)
-			return -1;
-		hl = (size_t)(colon - addr);
-	}
-	if (hl == 0 || hl >= sizeof(s->host))
+	if (!hostport_parse(addr, ':', 0, &hp))
 		return -1;
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
-		return -1;
-	memcpy(s->host, addr, hl);
-	s->host[hl] = '\0';
-	s->port = (int)port;
+	(void)snprintf(s->host, sizeof(s->host), "%s", hp.host);
+	s->port = hp.port;
 	return 0;
 }
 
