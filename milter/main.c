@@ -260,8 +260,9 @@ run_daemon(const struct options *o, struct conf *c)
 	(void)selfcheck_start();
 	if (signals_start(o->config, o->level != NULL) != 0)
 		fatalx("cannot start the signal thread");
-	log_notice("started: socket %s, global mode %s, %zu domain block(s)",
-	    c->socket, sts_mode_name(c->mode), c->ndomains);
+	log_notice("started: socket %s, global mode %s, %zu domain(s), %zu of "
+	    "them from policy_dir", c->socket, sts_mode_name(c->mode),
+	    c->ndomains, c->domains_from_dir);
 	rc = smfi_main();
 	signals_milter_stopped();
 	daemon_cleanup();

@@ -219,6 +219,10 @@ read_policy_dir(struct build *b, const char *dir)
 	if (b->c->ndomains > first)
 		qsort(b->c->domains + first, b->c->ndomains - first,
 		    sizeof(*b->c->domains), rule_name_cmp);
+	if (domain_table_reserve(b->c->domain_index, b->c->ndomains - first)) {
+		load_error(b->ctx, 0, "out of memory");
+		b->failed = 1;
+	}
 	for (i = first; i < b->c->ndomains && !b->failed; i++)
 		index_rule(b, i, b->c->domains[i].name);
 	b->c->domains_from_dir = b->c->ndomains - first;

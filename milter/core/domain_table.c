@@ -156,14 +156,15 @@ place(struct slot *slots, size_t nslots, const struct slot *sl)
 	slots[i] = *sl;
 }
 
+/* Rehashes into nslots (a power of two, larger than now). */
 static int
-grow(struct domain_table *t)
+resize(struct domain_table *t, size_t nslots)
 {
 	struct slot *n;
 	uint64_t *f;
-	size_t i, nslots = t->nslots * 2;
+	size_t i;
 
-	if (nslots < t->nslots || (n = calloc(nslots, sizeof(*n))) == NULL)
+	if ((n = calloc(nslots, sizeof(*n))) == NULL)
 		return -1;
 	if ((f = calloc(nslots * FILTER_BITS / 64, sizeof(*f))) == NULL) {
 		free(n);
@@ -183,6 +184,21 @@ grow(struct domain_table *t)
 }
 
 int
+domain_table_reserve(struct domain_table *t, size_t more)
+{
+	size_t nslots = t->nslots;
+
+	if (more > SIZE_MAX / 4 - t->count)
+		return -1;
+	while ((t->count + more) * 2 > nslots) {
+		if (nslots > SIZE_MAX / 2 / sizeof(struct slot))
+			return -1;
+		nslots *= 2;
+	}
+	return nslots == t->nslots ? 0 : resize(t, nslots);
+}
+
+int
 domain_table_add(struct domain_table *t, const char *name, bool subdomains,
     size_t value, size_t *existing)
 {
@@ -199,7 +215,7 @@ domain_table_add(struct domain_table *t, const char *name, bool subdomains,
 			*existing = old->value;
 		return 1;
 	}
-	if ((t->count + 1) * 2 > t->nslots && grow(t) != 0)
+	if (domain_table_reserve(t, 1) != 0)
 		return -1;
 	place(t->slots, t->nslots, &sl);
 	filter_set(t->filter, t->nslots, sl.hash);

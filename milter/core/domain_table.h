@@ -29,6 +29,9 @@ struct domain_table;
 int			 domain_table_add(struct domain_table *, const char *name,
 			    bool subdomains, size_t value, size_t *existing);
 struct domain_table	*domain_table_new(void);
+/* Room for more names without rehashing: 0, or -1 out of memory. */
+int			 domain_table_reserve(struct domain_table *,
+			    size_t more);
 void			 domain_table_free(struct domain_table *);
 /* The value of exactly this name (of this kind). */
 bool			 domain_table_get(const struct domain_table *,

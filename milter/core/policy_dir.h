@@ -7,7 +7,7 @@
  * tree once and calls ops->add() for each domain with its parsed policy.
  *
  * Hostile trees: nothing below DIR is followed through a symbolic link
- * (openat with O_NOFOLLOW); a domain entry that is not a directory, or
+ * (lib/openbeneath); a domain entry that is not a directory, or
  * whose name ops->valid_name() refuses, is skipped with ops->warn(); a
  * policy file that is a link, not a regular file (FIFO, device), writable
  * by others, larger than POLICY_MAX_BYTES or not a valid policy is an

@@ -128,8 +128,8 @@ reload_locked(void)
 	if (!fixed_level)
 		log_set_level(c->log_level);
 	log_notice("configuration reloaded from %s: global mode %s, "
-	    "%zu domain block(s)", config_path, sts_mode_name(c->mode),
-	    c->ndomains);
+	    "%zu domain(s), %zu of them from policy_dir", config_path,
+	    sts_mode_name(c->mode), c->ndomains, c->domains_from_dir);
 	downgrade_reload(c);
 	conf_install(c);
 	selfcheck_reload();

@@ -2,17 +2,18 @@
 # scale.sh - 100,000 domains (issue 18).  Generates a policy_dir tree of
 # 100,000 domain directories (both layouts, three modes) in a private
 # temporary directory, and a configuration of 100,000 domain blocks, then:
-# -n CPU time and peak RSS (< 2 s of user CPU, < 64 MiB) and its summary;
+# -n wall time, CPU time and peak RSS (< 2 s, < 2 s of user CPU, < 64 MiB)
+# and its summary;
 # start-up time; per-domain verdicts; SIGHUP reloads of the whole tree
 # under traffic (no client error).  Figures are printed as TAP comments
 # (README quotes them).  Kernel time is printed, not limited: it is the
-# cost of some 900,000 system calls, which depends on the machine (about
-# 2 s on a loaded virtual machine).  SCALE_DOMAINS overrides the 100,000.
+# cost of some 600,000 system calls, spread over the CPUs, and depends on
+# the machine.  SCALE_DOMAINS overrides the 100,000.
 # policy_watch is tested by policy_watch.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 require_miltertest
-echo "1..14"
+echo "1..16"
 
 ndom=${SCALE_DOMAINS:-100000}
 tree="$work/mta-sts"
@@ -58,13 +59,24 @@ print("%.2f %.2f %.2f %d %d" % (wall, u.ru_utime, u.ru_stime, u.ru_maxrss,
     rc))
 PY
 }
-# load_figures WHAT CONF: -n loads it; user CPU < 2 s; peak RSS < 64 MiB.
+# load_figures WHAT CONF: -n loads it in under 2 s of wall time (the best
+# of three runs: a shared machine has bad seconds), user CPU < 2 s (all
+# threads), peak RSS < 64 MiB.
 load_figures() {
-	local wall usr sys rss rc
-	read -r wall usr sys rss rc < <(measure "$MTASTS_MILTER" -n -c "$2")
-	echo "# -n with $ndom $1: ${wall} s wall, ${usr} s user CPU," \
-	    "${sys} s kernel, peak RSS $((rss / 1024)) MiB"
+	local wall usr sys rss rc best=99 run
+	for run in 1 2 3; do
+		read -r wall usr sys rss rc < <(measure "$MTASTS_MILTER" -n \
+		    -c "$2")
+		echo "# -n with $ndom $1, run $run: ${wall} s wall, ${usr} s" \
+		    "user CPU, ${sys} s kernel, peak RSS $((rss / 1024)) MiB"
+		[ "$rc" -eq 0 ] || break
+		best=$(awk -v a="$wall" -v b="$best" \
+		    'BEGIN { print (a < b ? a : b) }')
+		awk -v w="$best" 'BEGIN { exit !(w < 2) }' && break
+	done
 	check "-n loads $ndom $1" test "$rc" -eq 0
+	check "-n, $1: under 2 s wall (best ${best} s)" \
+	    awk -v w="$best" 'BEGIN { exit !(w < 2) }'
 	check "-n, $1: under 2 s of user CPU" \
 	    awk -v c="$usr" 'BEGIN { exit !(c < 2) }'
 	if [ -n "${ASAN_OPTIONS:-}" ]; then

@@ -51,6 +51,7 @@ void	*__libc_realloc(void *, size_t);
 extern const char __executable_start[], etext[];	/* GNU ld */
 
 static bool	counting;	/* count allocations */
+/* Atomic: policy_dir is read by several threads at once. */
 static long	nallocs;	/* our allocations seen while counting */
 static long	fail_at = -1;	/* fail our allocation with this index */
 
@@ -67,7 +68,7 @@ fail_now(const void *caller)
 
 	if (!counting || c < __executable_start || c >= etext)
 		return false;
-	if (nallocs++ == fail_at) {
+	if (__atomic_fetch_add(&nallocs, 1, __ATOMIC_RELAXED) == fail_at) {
 		errno = ENOMEM;
 		return true;
 	}
@@ -135,7 +136,10 @@ strdup(const char *s)
  * Touches every allocating path of conf_build(): domain blocks with a
  * policy_file whose mode overrides the block's (a warning) and whose mx
  * lines miss this host (another warning), exempt recipients of all three
- * shapes, networks, replies with '%' and every string key.
+ * shapes, networks, replies with '%', every string key, and a policy_dir
+ * with both layouts and an entry that is not a domain (a third warning;
+ * its worker threads allocate in any order, so the k-th allocation is not
+ * always the same one - every one of them must still refuse the load).
  */
 static const char conf_text[] =
     "mode = \"testing\"\n"
@@ -159,7 +163,30 @@ static const char conf_text[] =
     "  policy_file = \"@POLICY@\"\n"
     "}\n";
 
-static char conf_path[PATH_MAX];
+static char conf_path[PATH_MAX], tree_path[PATH_MAX];
+
+static const char tree_policy[] = "version: STSv1\nmode: enforce\n"
+    "mx: mx9.example.com\nmax_age: 86400\n";
+
+/* DIR/tree: p.example.net (flat), q.example.net (web root), README. */
+static void
+write_tree(const char *dir)
+{
+	char path[2 * PATH_MAX + 64];
+
+	(void)snprintf(tree_path, sizeof(tree_path), "%.4000s/tree", dir);
+	(void)snprintf(path, sizeof(path), "mkdir -p %s/p.example.net "
+	    "%s/q.example.net/.well-known", tree_path, tree_path);
+	ck_assert_int_eq(system(path), 0);
+	(void)snprintf(path, sizeof(path), "%s/p.example.net/mta-sts.txt",
+	    tree_path);
+	unit_write_file(path, tree_policy, strlen(tree_policy), 0644);
+	(void)snprintf(path, sizeof(path),
+	    "%s/q.example.net/.well-known/mta-sts.txt", tree_path);
+	unit_write_file(path, tree_policy, strlen(tree_policy), 0644);
+	(void)snprintf(path, sizeof(path), "%s/README", tree_path);
+	unit_write_file(path, "x", 1, 0644);
+}
 
 static void
 write_conf(void)
@@ -171,12 +198,13 @@ write_conf(void)
 	(void)unit_data(policy, sizeof(policy), "policy-enforce.txt");
 	at = strstr(conf_text, "@POLICY@");
 	ck_assert_ptr_nonnull(at);
-	len = sizeof(conf_text) + strlen(policy);
+	(void)unit_tmpdir(dir, sizeof(dir));
+	write_tree(dir);
+	len = sizeof(conf_text) + strlen(policy) + strlen(tree_path) + 32;
 	text = malloc(len);
 	ck_assert_ptr_nonnull(text);
-	(void)snprintf(text, len, "%.*s%s%s", (int)(at - conf_text),
-	    conf_text, policy, at + strlen("@POLICY@"));
-	(void)unit_tmpdir(dir, sizeof(dir));
+	(void)snprintf(text, len, "policy_dir = \"%s\"\n%.*s%s%s", tree_path,
+	    (int)(at - conf_text), conf_text, policy, at + strlen("@POLICY@"));
 	(void)snprintf(conf_path, sizeof(conf_path), "%s/oom.conf", dir);
 	unit_write_file(conf_path, text, strlen(text), 0644);
 	free(text);
@@ -185,8 +213,10 @@ write_conf(void)
 static void
 remove_conf(void)
 {
-	char *slash;
+	char cmd[PATH_MAX + 16], *slash;
 
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tree_path);
+	ck_assert_int_eq(system(cmd), 0);
 	(void)unlink(conf_path);
 	if ((slash = strrchr(conf_path, '/')) != NULL) {
 		*slash = '\0';
@@ -243,7 +273,7 @@ START_TEST(every_allocation_failure_is_a_load_error)
 		conf_errors_free(&errs);
 	}
 	total = nallocs;
-	ck_assert_int_eq(nwarn, 2);
+	ck_assert_int_eq(nwarn, 3);
 	ck_assert_int_gt(total, 20);
 	for (k = 0; k < total; k++) {
 		fflush(NULL);

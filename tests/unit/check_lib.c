@@ -1,8 +1,10 @@
 /*
  * check_lib.c - unit tests of the one-per-primitive lib modules:
- * dnsname, hostport, hex, errfmt, fileread.
+ * dnsname, hostport, hex, errfmt, fileread, openbeneath.
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "lib/fileread.h"
 #include "lib/hex.h"
 #include "lib/hostport.h"
+#include "lib/openbeneath.h"
 #include "unit.h"
 
 static bool
@@ -152,6 +155,61 @@ START_TEST(fileread_checks)
 }
 END_TEST
 
+typedef int (*open_fn)(int, const char *, int);
+
+/* fn opens rel below dfd: 0 if it did, else errno. */
+static int
+opened(open_fn fn, int dfd, const char *rel)
+{
+	int fd = fn(dfd, rel, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return errno;
+	(void)close(fd);
+	return 0;
+}
+
+/* open_beneath() and its fallback: links nowhere followed, no way out. */
+START_TEST(openbeneath_links)
+{
+	static const open_fn fns[] = { open_beneath, open_beneath_walk };
+	char dir[4096], path[4200], target[4200], up[4200];
+	size_t i;
+	int dfd;
+
+	unit_tmpdir(dir, sizeof(dir));
+	/* Out and back in: never allowed. */
+	(void)snprintf(up, sizeof(up), "../%s/sub/f", strrchr(dir, '/') + 1);
+	(void)snprintf(path, sizeof(path), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	(void)snprintf(path, sizeof(path), "%s/sub/f", dir);
+	unit_write_file(path, "x", 1, 0644);
+	(void)snprintf(path, sizeof(path), "%s/sub/fl", dir);
+	ck_assert_int_eq(symlink("f", path), 0);
+	(void)snprintf(path, sizeof(path), "%s/dl", dir);
+	ck_assert_int_eq(symlink("sub", path), 0);
+	(void)snprintf(target, sizeof(target), "%s/sub/f", dir);
+	(void)snprintf(path, sizeof(path), "%s/sub/abs", dir);
+	ck_assert_int_eq(symlink(target, path), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ne(dfd, -1);
+	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		ck_assert_int_eq(opened(fns[i], dfd, "sub/f"), 0);
+		ck_assert_int_eq(opened(fns[i], dfd, "sub/./f"), 0);
+		ck_assert_int_eq(opened(fns[i], dfd, "sub/fl"), ELOOP);
+		ck_assert_int_eq(opened(fns[i], dfd, "sub/abs"), ELOOP);
+		ck_assert_int_eq(opened(fns[i], dfd, "dl/f"), ELOOP);
+		ck_assert_int_eq(opened(fns[i], dfd, "sub/none"), ENOENT);
+		ck_assert_int_eq(opened(fns[i], dfd, "sub/f/x"), ENOTDIR);
+		ck_assert_int_eq(opened(fns[i], dfd, up), EXDEV);
+		ck_assert_int_ne(opened(fns[i], dfd, target), 0);
+	}
+	(void)close(dfd);
+	(void)snprintf(path, sizeof(path), "rm -rf %s", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 static Suite *
 lib_suite(void)
 {
@@ -163,6 +221,7 @@ lib_suite(void)
 	tcase_add_test(tc, hex_digits);
 	tcase_add_test(tc, errfmt_buffers);
 	tcase_add_test(tc, fileread_checks);
+	tcase_add_test(tc, openbeneath_links);
 	suite_add_tcase(s, tc);
 	return s;
 }
