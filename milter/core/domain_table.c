@@ -23,12 +23,18 @@
 #define INITIAL_SLOTS	64
 #define FILTER_BITS	4	/* filter bits per slot */
 
+/*
+ * 16 bytes: 100,000 names take 4 MiB of slots, not 10, so fewer lookups
+ * miss the CPU caches and TLB.  tag (8 bits of the hash) spares most name
+ * comparisons on a probe chain; the full hash is recomputed from the name
+ * when the table grows.
+ */
 struct slot {
 	const char	*name;		/* NULL: empty */
-	size_t		 len;
-	uint64_t	 hash;
-	size_t		 value;
-	bool		 subdomains;
+	uint32_t	 value;
+	uint16_t	 len;
+	uint8_t		 subdomains;
+	uint8_t		 tag;
 };
 
 struct domain_table {
@@ -93,6 +99,12 @@ filter_set(uint64_t *filter, size_t nslots, uint64_t h)
 	filter[b / 64] |= UINT64_C(1) << (b % 64);
 }
 
+static uint8_t
+tag_of(uint64_t h)
+{
+	return (uint8_t)(h >> 56);
+}
+
 static bool
 same_name(const struct slot *sl, const char *s, size_t len, bool subdomains)
 {
@@ -110,8 +122,8 @@ find(const struct domain_table *t, const char *s, size_t len,
 		return NULL;
 	for (i = slot_of(h, mask); t->slots[i].name != NULL;
 	    i = (i + 1) & mask)
-		if (t->slots[i].hash == h && same_name(&t->slots[i], s, len,
-		    subdomains))
+		if (t->slots[i].tag == tag_of(h) && same_name(&t->slots[i], s,
+		    len, subdomains))
 			return &t->slots[i];
 	return NULL;
 }
@@ -146,12 +158,11 @@ domain_table_free(struct domain_table *t)
 }
 
 static void
-place(struct slot *slots, size_t nslots, const struct slot *sl)
+place(struct slot *slots, size_t nslots, const struct slot *sl, uint64_t h)
 {
 	size_t i, mask = nslots - 1;
 
-	for (i = slot_of(sl->hash, mask); slots[i].name != NULL;
-	    i = (i + 1) & mask)
+	for (i = slot_of(h, mask); slots[i].name != NULL; i = (i + 1) & mask)
 		continue;
 	slots[i] = *sl;
 }
@@ -161,7 +172,7 @@ static int
 resize(struct domain_table *t, size_t nslots)
 {
 	struct slot *n;
-	uint64_t *f;
+	uint64_t *f, h;
 	size_t i;
 
 	if ((n = calloc(nslots, sizeof(*n))) == NULL)
@@ -172,8 +183,10 @@ resize(struct domain_table *t, size_t nslots)
 	}
 	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].name != NULL) {
-			place(n, nslots, &t->slots[i]);
-			filter_set(f, nslots, t->slots[i].hash);
+			h = hash_name(t->slots[i].name, t->slots[i].len,
+			    t->slots[i].subdomains);
+			place(n, nslots, &t->slots[i], h);
+			filter_set(f, nslots, h);
 		}
 	free(t->slots);
 	free(t->filter);
@@ -204,21 +217,26 @@ domain_table_add(struct domain_table *t, const char *name, bool subdomains,
 {
 	const struct slot *old;
 	struct slot sl;
+	size_t len = strlen(name);
+	uint64_t h;
 
+	if (len > UINT16_MAX || value > UINT32_MAX)
+		return -1;
+	h = hash_name(name, len, subdomains);
 	sl.name = name;
-	sl.len = strlen(name);
-	sl.hash = hash_name(name, sl.len, subdomains);
-	sl.value = value;
+	sl.len = (uint16_t)len;
+	sl.value = (uint32_t)value;
 	sl.subdomains = subdomains;
-	if ((old = find(t, name, sl.len, subdomains, sl.hash)) != NULL) {
+	sl.tag = tag_of(h);
+	if ((old = find(t, name, len, subdomains, h)) != NULL) {
 		if (existing != NULL)
 			*existing = old->value;
 		return 1;
 	}
 	if (domain_table_reserve(t, 1) != 0)
 		return -1;
-	place(t->slots, t->nslots, &sl);
-	filter_set(t->filter, t->nslots, sl.hash);
+	place(t->slots, t->nslots, &sl, h);
+	filter_set(t->filter, t->nslots, h);
 	t->count++;
 	return 0;
 }

@@ -15,7 +15,8 @@
  * lower case); lookups may be in any case.
  *
  * Failure modes: domain_table_new() and domain_table_add() return
- * NULL / -1 when out of memory; the table is then unchanged.
+ * NULL / -1 when out of memory (add: also for a name longer than 65,535
+ * bytes or a value above 2^32 - 1); the table is then unchanged.
  */
 #ifndef MTASTS_DOMAIN_TABLE_H
 #define MTASTS_DOMAIN_TABLE_H
