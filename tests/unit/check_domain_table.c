@@ -130,6 +130,20 @@ START_TEST(long_domains)
 }
 END_TEST
 
+/* A slot holds a 16-bit length: a longer name is refused, not cut. */
+START_TEST(name_too_long_refused)
+{
+	static char huge[70000];
+
+	memset(huge, 'a', sizeof(huge) - 1);
+	ck_assert_int_eq(domain_table_add(t, huge, false, 1, NULL), -1);
+	ck_assert_uint_eq(domain_table_count(t), 0);
+	huge[65535] = '\0';
+	ck_assert_int_eq(domain_table_add(t, huge, false, 1, NULL), 0);
+	ck_assert_int_eq(match(huge), 1);
+}
+END_TEST
+
 START_TEST(many)
 {
 	static char names[100000][24];
@@ -196,6 +210,7 @@ domain_table_suite(void)
 	tcase_add_test(tc, case_insensitive);
 	tcase_add_test(tc, duplicates);
 	tcase_add_test(tc, long_domains);
+	tcase_add_test(tc, name_too_long_refused);
 	tcase_add_test(tc, many);
 	tcase_add_test(tc, engine_modes);
 	suite_add_tcase(s, tc);
