@@ -7,7 +7,9 @@
  *
  * Queries are built with res_nmkquery(), given an EDNS0 OPT record by
  * hand and sent with res_nsend() on a private res_state, so nothing here
- * touches the process-wide _res.  The answer is parsed with the ns_*
+ * touches the process-wide _res.  A truncated UDP answer is asked again
+ * over TCP (net/dns_tcp, under the same time bound; glibc's own TCP path
+ * has none).  The answer is parsed with the ns_*
  * functions of libresolv; every length is checked against the message.
  */
 #include <sys/types.h>
@@ -24,6 +26,7 @@
 #include <strings.h>
 
 #include "net/dnsquery.h"
+#include "net/dns_tcp.h"
 #include "lib/clock.h"
 #include "lib/errfmt.h"
 #include "lib/hostport.h"
@@ -191,9 +194,61 @@ dnsq_result_free(struct dnsq_result *r)
 	r->nrr = 0;
 }
 
+/* The first name server's address, where glibc keeps it; 0: none. */
+static socklen_t
+server_address(const struct __res_state *res, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (res->nscount < 1)
+		return 0;
+	if (res->nsaddr_list[0].sin_family == AF_INET) {
+		memcpy(ss, &res->nsaddr_list[0], sizeof(struct sockaddr_in));
+		return sizeof(struct sockaddr_in);
+	}
+	if (res->_u._ext.nsaddrs[0] != NULL) {
+		memcpy(ss, res->_u._ext.nsaddrs[0], sizeof(struct sockaddr_in6));
+		return sizeof(struct sockaddr_in6);
+	}
+	return 0;
+}
+
+/*
+ * The UDP answer was truncated (TC): ask the same server over TCP, as a
+ * sender's resolver does (RFC 7766), within what is left of the lookup's
+ * time.  The answer's length, or -1 with r's error set.
+ */
+static int
+retry_over_tcp(struct dnsq *q, const unsigned char *qbuf, int qlen,
+    unsigned char *ans, long long deadline, struct dnsq_result *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char why[128];
+	int n;
+
+	if ((sslen = server_address(&q->res, &ss)) == 0) {
+		result_error(r, "%s: truncated DNS answer, and no server "
+		    "address to ask over TCP", r->owner);
+		return -1;
+	}
+	n = dns_tcp_exchange((struct sockaddr *)&ss, sslen, qbuf,
+	    (size_t)qlen, ans, ANSWER_MAX, deadline, why, sizeof(why));
+	if (n < 0) {
+		result_error(r, "%s: truncated DNS answer, then %s", r->owner,
+		    why);
+		return -1;
+	}
+	if (memcmp(ans, qbuf, 2) != 0 || (ans[2] & 0x80) == 0) {
+		result_error(r, "%s: the DNS answer over TCP does not match "
+		    "the query", r->owner);
+		return -1;
+	}
+	return n;
+}
+
 static int
 send_query(struct dnsq *q, const char *name, int type, unsigned char *ans,
-    struct dnsq_result *r)
+    long long deadline, struct dnsq_result *r)
 {
 	unsigned char qbuf[NS_PACKETSZ + OPT_RR_LEN];
 	static const unsigned char opt[OPT_RR_LEN] = {
@@ -228,6 +283,8 @@ send_query(struct dnsq *q, const char *name, int type, unsigned char *ans,
 			    strerror(errno));
 		return -1;
 	}
+	if (n >= NS_HFIXEDSZ && (ans[2] & 0x02) != 0)	/* TC */
+		return retry_over_tcp(q, qbuf, qlen, ans, deadline, r);
 	return n;
 }
 
@@ -369,8 +426,8 @@ parse_answer(const unsigned char *ans, int len, int type,
 	if (ns_initparse(ans, len, &msg) < 0)
 		goto malformed;
 	if (ns_msg_getflag(msg, ns_f_tc)) {
-		result_error(r, "%s: truncated DNS answer (TCP is not used, "
-		    "to keep the time bound)", r->owner);
+		result_error(r, "%s: truncated DNS answer, even over TCP",
+		    r->owner);
 		return -1;
 	}
 	if (follow_cnames(&msg, r) != 0)
@@ -437,7 +494,8 @@ dnsq_lookup(struct dnsq *q, const char *name, int type,
 			}
 			set_timeouts(&q->res, left);
 		}
-		if ((n = send_query(q, r->owner, type, ans, r)) < 0)
+		if ((n = send_query(q, r->owner, type, ans, start +
+		    q->timeout * 1000LL, r)) < 0)
 			break;
 		rc = parse_answer(ans, n, type, r);
 	} while (rc == PARSE_AGAIN);

@@ -3,9 +3,12 @@
 
 Usage: dnsd.py ZONEFILE PORTFILE [ADDR]
 
-Serves the records of ZONEFILE over UDP on ADDR (default 127.0.0.1), on a
-port chosen by the kernel; the port is written to PORTFILE (atomically)
-once the socket is bound, so the caller polls for that file.
+Serves the records of ZONEFILE over UDP and TCP on ADDR (default
+127.0.0.1), on a port chosen by the kernel; the port is written to PORTFILE
+(atomically) once both sockets are bound, so the caller polls for that
+file.  Like a real server, a UDP answer larger than the client's EDNS0
+buffer (512 bytes without EDNS0) is sent truncated: TC set, no records;
+the whole answer is served over TCP.
 
 Zone file lines (shell-like quoting, # comments):
     NAME A 127.0.0.1
@@ -18,11 +21,14 @@ Zone file lines (shell-like quoting, # comments):
                            for NAME (the name asked for)
     NAME SERVFAIL          answer SERVFAIL for every query of NAME
     NAME DROP              never answer queries for NAME (client timeout)
-    NAME TRUNCATE          answer with TC set and no records
+    NAME TRUNCATE          over UDP, answer with TC set and no records
+                           (over TCP, the records)
+    NAME TCPDROP           as TRUNCATE, and over TCP read the query but
+                           never answer (client timeout)
 
 It behaves like a recursive server: CNAMEs are followed inside the zone
 and put in the answer; a name with no records but with names below it is
-NODATA, an unknown name NXDOMAIN.  Only stdlib; no TCP.
+NODATA, an unknown name NXDOMAIN.  Only stdlib.
 """
 
 import os
@@ -34,7 +40,7 @@ import threading
 import time
 
 TYPES = {"A": 1, "CNAME": 5, "MX": 15, "TXT": 16, "AAAA": 28, "TLSA": 52}
-SPECIAL = ("SERVFAIL", "DROP", "TRUNCATE", "AD")
+SPECIAL = ("SERVFAIL", "DROP", "TRUNCATE", "TCPDROP", "AD")
 
 
 def encode_name(name):
@@ -98,11 +104,25 @@ def parse_question(msg):
     return ".".join(labels).lower(), qtype, msg[12:pos + 4]
 
 
+def udp_limit(msg):
+    """The client's EDNS0 buffer size (an OPT record after the question),
+    else 512."""
+    pos = 12
+    while msg[pos]:
+        pos += 1 + msg[pos]
+    pos += 5
+    arcount = struct.unpack("!H", msg[10:12])[0]
+    if arcount and msg[pos:pos + 3] == b"\0\0\x29":
+        return max(512, struct.unpack("!H", msg[pos + 3:pos + 5])[0])
+    return 512
+
+
 def exists(zone, name):
     return name in zone or any(k.endswith("." + name) for k in zone)
 
 
-def answer(zone, msg):
+def answer(zone, msg, tcp=False):
+    """The reply to msg; None: stay silent."""
     qid, flags = struct.unpack("!HH", msg[:4])
     qname, qtype, question = parse_question(msg)
     rcode, answers, name, tc = 0, [], qname, 0
@@ -115,7 +135,9 @@ def answer(zone, msg):
         if "SERVFAIL" in kinds:
             rcode = 2
             break
-        if "TRUNCATE" in kinds:
+        if "TCPDROP" in kinds and tcp:
+            return None
+        if ("TRUNCATE" in kinds or "TCPDROP" in kinds) and not tcp:
             tc = 1
             break
         cname = [d for t, d in recs if t == "CNAME"]
@@ -128,14 +150,16 @@ def answer(zone, msg):
         if not exists(zone, name):
             rcode = 3
         break
-    rflags = 0x8000 | (flags & 0x7900) | 0x0080 | (tc << 9) | (ad << 5) | \
-        rcode
-    out = struct.pack("!HHHHHH", qid, rflags, 1, len(answers), 0, 0)
-    out += question
+    out = b""
     for owner, rtype, data in answers:
         out += encode_name(owner)
         out += struct.pack("!HHIH", rtype, 1, 300, len(data)) + data
-    return out
+    if not tcp and 12 + len(question) + len(out) > udp_limit(msg):
+        tc, answers, out = 1, [], b""
+    rflags = 0x8000 | (flags & 0x7900) | 0x0080 | (tc << 9) | (ad << 5) | \
+        rcode
+    return struct.pack("!HHHHHH", qid, rflags, 1, len(answers), 0, 0) + \
+        question + out
 
 
 def decode_simple(wire):
@@ -158,13 +182,65 @@ def watch_parent():
     threading.Thread(target=loop, daemon=True).start()
 
 
+def recv_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def serve_tcp(zone, conn):
+    """Queries on one connection, until the client closes it."""
+    with conn:
+        while True:
+            head = recv_exact(conn, 2)
+            msg = head and recv_exact(conn, struct.unpack("!H", head)[0])
+            if not msg:
+                return
+            try:
+                reply = answer(zone, msg, tcp=True)
+            except (IndexError, struct.error, UnicodeError):
+                return
+            if reply is None:
+                recv_exact(conn, 1)     # silent until the client gives up
+                return
+            conn.sendall(struct.pack("!H", len(reply)) + reply)
+
+
+def accept_tcp(zone, lsock):
+    while True:
+        conn, _ = lsock.accept()
+        threading.Thread(target=serve_tcp, args=(zone, conn),
+                         daemon=True).start()
+
+
+def bind_both(addr):
+    """A UDP and a TCP socket on the same kernel-chosen port."""
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    while True:
+        udp = socket.socket(family, socket.SOCK_DGRAM)
+        udp.bind((addr, 0))
+        tcp = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            tcp.bind((addr, udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        tcp.listen(16)
+        return udp, tcp
+
+
 def main():
     watch_parent()
     zone = load_zone(sys.argv[1])
     addr = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
-    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    sock.bind((addr, 0))
+    sock, lsock = bind_both(addr)
+    threading.Thread(target=accept_tcp, args=(zone, lsock),
+                     daemon=True).start()
     tmp = sys.argv[2] + ".tmp"
     with open(tmp, "w", encoding="ascii") as f:
         f.write("%d\n" % sock.getsockname()[1])

@@ -96,7 +96,7 @@ for h in $GOODMX; do mxsans="${mxsans:+$mxsans,}DNS:$h"; done
 STD="good redirect notfound error big bigchunked slow malformed twotxt
 mxmismatch notlsrpt chunked close html cname badid lax testingpub
 ruablocked hostmismatch servfail dnsdrop nosts badstatus gzipte truncated
-longheader slowdns repeated stsplus $MXDOMAINS"
+longheader slowdns repeated stsplus bigtxt tcpdrop $MXDOMAINS"
 sans=
 for d in $STD; do sans="${sans:+$sans,}DNS:mta-sts.$d.test"; done
 
@@ -198,6 +198,13 @@ std() {
 	echo '_smtp._tls.dnsdrop.test DROP'
 	std slowdns.test slow
 	echo '_mta-sts.slowdns.test DROP'
+	# 30 more TXT records: about 2,900 bytes, over UDP only truncated.
+	std bigtxt.test policy enforce.txt
+	for i in $(seq 30); do
+		echo "_mta-sts.bigtxt.test TXT \"unrelated record $i, long enough to fill the UDP answer\""
+	done
+	std tcpdrop.test policy enforce.txt
+	echo '_mta-sts.tcpdrop.test TCPDROP'
 	for d in badstatus gzipte truncated longheader; do
 		std $d.test raw $d.raw
 	done
@@ -442,6 +449,12 @@ expect "one check_timeout for TXT lookup and fetch together" 1 \
     $((TIMEOUT + SLACK)) -C slowdns.test -- \
     "fail slowdns.test  txt      _mta-sts.slowdns.test: no answer from the DNS server (timed out)" \
     "fail slowdns.test  policy   timed out waiting for the response (check_timeout $TIMEOUT s)"
+expect "truncated UDP answer: asked again over TCP" 0 "$Q" -C bigtxt.test -- \
+    "ok   bigtxt.test  txt      v=STSv1; id=20260101T000000" \
+    "ok   bigtxt.test  policy   mode=enforce max_age=86400 mx=*.mx.test,mail.mx.test"
+expect "TCP retry that gets no answer is bounded" 1 \
+    $((TIMEOUT + SLACK)) -C tcpdrop.test -- \
+    "fail tcpdrop.test  txt      _mta-sts.tcpdrop.test: truncated DNS answer, then no answer from the DNS server over TCP (timed out)"
 expect "invalid domain name" 1 "$Q" -C bad..name -- \
     "fail bad..name  txt      invalid domain name"
 expect "several domains: aligned, any failure fails" 1 "$Q" \
