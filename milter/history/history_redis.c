@@ -38,6 +38,7 @@ struct redis_store {
 	char		 prefix[128];
 	struct timeval	 timeout;
 	struct redis_conn readers[REDIS_READERS], writer;
+	struct redis_conn walker;	/* -H and the protected-networks gauge */
 	atomic_uint	 next_reader;
 };
 
@@ -99,6 +100,8 @@ history_redis_open(const char *addr, const char *prefix, long timeout_ms,
 	}
 	(void)pthread_mutex_init(&s->writer.lock, NULL);
 	s->writer.last_try_ms = -REDIS_RETRY_MS;
+	(void)pthread_mutex_init(&s->walker.lock, NULL);
+	s->walker.last_try_ms = -REDIS_RETRY_MS;
 	return s;
 }
 
@@ -317,6 +320,17 @@ redis_apply(void *h, const struct history_update *u, size_t n, long expire,
 	return rc;
 }
 
+static bool
+all_strings(const redisReply *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->elements; i++)
+		if (a->element[i]->type != REDIS_REPLY_STRING)
+			return false;
+	return true;
+}
+
 struct scan_state {
 	struct redis_store	*s;
 	redisContext		*ctx;
@@ -324,33 +338,55 @@ struct scan_state {
 	void			*arg;
 };
 
+/*
+ * One SCAN batch: an HMGET per key, all sent before the first answer is
+ * read (one round trip, not one per key).  Every answer is read even
+ * after fn() asked to stop, so the connection stays in step.
+ */
 static int
 walk_keys(struct scan_state *st, const redisReply *keys, char *err,
     size_t errlen)
 {
 	struct history_entry e;
-	size_t i, plen = strlen(st->s->prefix);
+	size_t i, plen = strlen(st->s->prefix), sent = 0;
 	char key[HISTORY_KEY_MAX];
-	int rc;
+	redisReply *r;
+	void *reply;
+	int rc = 0, drc;
 
+	for (i = 0; i < keys->elements; i++)
+		if (redisAppendCommand(st->ctx, "HMGET %b t p ft lt fp lp",
+		    keys->element[i]->str, keys->element[i]->len) == REDIS_OK)
+			sent++;
+	if (sent != keys->elements) {
+		(void)snprintf(err, errlen, "redis: out of memory");
+		return -1;	/* the connection is dropped */
+	}
 	for (i = 0; i < keys->elements; i++) {
 		const redisReply *k = keys->element[i];
 
-		if (k->type != REDIS_REPLY_STRING || k->len <= plen ||
+		if (redisGetReply(st->ctx, &reply) != REDIS_OK) {
+			(void)snprintf(err, errlen, "redis %s: %s",
+			    st->s->host, st->ctx->errstr);
+			return -1;
+		}
+		r = reply;
+		memset(&e, 0, sizeof(e));
+		drc = decode_fields(r, &e);
+		freeReplyObject(r);
+		if (rc != 0 || drc != 1 || k->len <= plen ||
 		    k->len - plen >= sizeof(key))
 			continue;
 		memcpy(key, k->str + plen, k->len - plen);
 		key[k->len - plen] = '\0';
-		memset(&e, 0, sizeof(e));
-		rc = hmget(st->s, st->ctx, k->str, &e, err, errlen);
-		if (rc == -2)
-			return -1;
-		if (rc == 1 && st->fn(st->arg, key, &e) != 0)
-			return 1;
+		if (memchr(key, '\0', k->len - plen) == NULL &&
+		    st->fn(st->arg, key, &e) != 0)
+			rc = 1;
 	}
-	return 0;
+	return rc;
 }
 
+/* Every entry under the prefix, on the walker's own connection. */
 static int
 redis_walk(void *h, history_walk_fn fn, void *arg, char *err, size_t errlen)
 {
@@ -361,8 +397,8 @@ redis_walk(void *h, history_walk_fn fn, void *arg, char *err, size_t errlen)
 	int rc = 0;
 
 	(void)snprintf(pattern, sizeof(pattern), "%s*", s->prefix);
-	pthread_mutex_lock(&s->readers[0].lock);
-	if ((st.ctx = conn_get(s, &s->readers[0], err, errlen)) == NULL)
+	pthread_mutex_lock(&s->walker.lock);
+	if ((st.ctx = conn_get(s, &s->walker, err, errlen)) == NULL)
 		rc = -1;
 	while (rc == 0) {
 		r = redisCommand(st.ctx, "SCAN %s MATCH %s COUNT "
@@ -371,7 +407,8 @@ redis_walk(void *h, history_walk_fn fn, void *arg, char *err, size_t errlen)
 		    r->elements != 2 ||
 		    r->element[0]->type != REDIS_REPLY_STRING ||
 		    r->element[0]->len >= sizeof(cursor) ||
-		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+		    r->element[1]->type != REDIS_REPLY_ARRAY ||
+		    !all_strings(r->element[1])) {
 			(void)snprintf(err, errlen, "redis: bad SCAN answer");
 			if (r != NULL)
 				freeReplyObject(r);
@@ -386,8 +423,8 @@ redis_walk(void *h, history_walk_fn fn, void *arg, char *err, size_t errlen)
 			break;
 	}
 	if (rc < 0)
-		conn_drop(&s->readers[0]);
-	pthread_mutex_unlock(&s->readers[0].lock);
+		conn_drop(&s->walker);
+	pthread_mutex_unlock(&s->walker.lock);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -402,9 +439,11 @@ redis_close(void *h)
 	for (i = 0; i < REDIS_READERS; i++)
 		conn_drop(&s->readers[i]);
 	conn_drop(&s->writer);
+	conn_drop(&s->walker);
 	for (i = 0; i < REDIS_READERS; i++)
 		(void)pthread_mutex_destroy(&s->readers[i].lock);
 	(void)pthread_mutex_destroy(&s->writer.lock);
+	(void)pthread_mutex_destroy(&s->walker.lock);
 	free(s);
 }
 

@@ -115,6 +115,20 @@ check "milter B starts" start_milter B
 for i in 1 2 3; do txn A 192.0.2.10 tls >/dev/null; done
 check "B sees what A learned (192.0.2.0/24 protected)" \
     history_has B 192.0.2.10 "protected tls=3 "
+# gauge MILTER N: SIGUSR1, then polls (bounded) for the gauge at N.
+gauge() {
+	kill -USR1 "$(eval echo "\$pid_$1")"
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -qx "mtasts_milter_history_protected_networks $2" \
+		    "$tmp/$1.prom" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	grep protected_networks "$tmp/$1.prom" | sed 's/^/# /'
+	return 1
+}
+check "B's statistics count the protected network A taught it" gauge B 1
 r=$(txn B 192.0.2.77)
 check "B: plaintext from the protected network gets a tempfail ($r)" \
     [ "$r" = replycode ]

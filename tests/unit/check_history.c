@@ -454,6 +454,42 @@ START_TEST(test_redis_hostile_and_down)
 }
 END_TEST
 
+/* SCAN in batches of 1000, HMGETs pipelined: every entry, none twice. */
+START_TEST(test_redis_walk)
+{
+	struct history_config cf;
+	struct history *h;
+	char db[PATH_MAX + 32], err[256], addr[32];
+	size_t n = 0;
+	int i;
+
+	redis_start();
+	(void)snprintf(db, sizeof(db), "redis:unix:%s", redis_sock);
+	cf = config_for(db);
+	h = history_open(&cf, err, sizeof(err));
+	ck_assert_msg(h != NULL, "%s", err);
+	for (i = 0; i < 2500; i++) {
+		(void)snprintf(addr, sizeof(addr), "10.%d.%d.1", i / 256,
+		    i % 256);
+		record_n(h, addr, true, 1);
+	}
+	history_flush(h);
+	/* Not history entries: skipped, the walk goes on. */
+	redis_raw("RPUSH test:192.0.2.0/24 x\r\n");
+	redis_raw("HSET test:203.0.113.0/24 t abc\r\n");
+	redis_raw("SET other:198.51.100.0/24 1\r\n");
+	ck_assert_int_eq(history_walk(h, count_entry, &n), 0);
+	ck_assert_uint_eq(n, 2500);
+	/* A mail lookup on the readers while the walker is connected. */
+	ck_assert_int_eq(protected(h, "10.0.5.9"), 0);
+	n = 0;
+	ck_assert_int_eq(history_walk(h, count_entry, &n), 0);
+	ck_assert_uint_eq(n, 2500);
+	history_close(h);
+	redis_stop();
+}
+END_TEST
+
 static Suite *
 history_suite(void)
 {
@@ -468,6 +504,7 @@ history_suite(void)
 	tcase_add_test(tc, test_lmdb_sweep_and_walk);
 	tcase_add_test(tc, test_lmdb_corrupt_and_full);
 	tcase_add_test(tc, test_bad_spec);
+	tcase_add_test(tc, test_redis_walk);
 	tcase_add_test(tc, test_redis_store);
 	tcase_add_test(tc, test_redis_hostile_and_down);
 	suite_add_tcase(s, tc);
