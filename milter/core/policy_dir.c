@@ -62,7 +62,6 @@ struct batch {
 /* One thread's view: the batch, its read buffer, the entry at hand. */
 struct scan {
 	struct batch	*b;
-	const char	*dir;
 	char		*buf;	/* POLICY_MAX_BYTES + 1 */
 	struct outcome	*o;
 };
@@ -91,7 +90,7 @@ warn_entry(struct scan *s, const char *name, const char *why)
 
 	(void)escape_value(esc, sizeof(esc), name);
 	(void)snprintf(msg, sizeof(msg), "policy_dir: %s/%s: %s, ignored",
-	    s->dir, esc, why);
+	    s->b->dir, esc, why);
 	record(s, OUT_WARN, NULL, 0, msg);
 }
 
@@ -212,16 +211,16 @@ read_domain(struct scan *s, int root, const char *entry,
 	    2];
 	int rc;
 
-	(void)snprintf(path, pathlen, "%s/%s", s->dir, entry);
+	(void)snprintf(path, pathlen, "%s/%s", s->b->dir, entry);
 	if ((rc = check_subdir(s, root, entry, path)) != 0)
 		return rc;			/* 1: gone since readdir */
 	(void)snprintf(rel, sizeof(rel), "%s/%s", entry, POLICY_DIR_FILE);
-	(void)snprintf(path, pathlen, "%s/%s", s->dir, rel);
+	(void)snprintf(path, pathlen, "%s/%s", s->b->dir, rel);
 	if ((rc = open_policy(s, root, rel, path, pol)) != 1)
 		return rc;
 	(void)snprintf(rel, sizeof(rel), "%s/%s", entry,
 	    POLICY_DIR_WELL_KNOWN);
-	(void)snprintf(path, pathlen, "%s/%s/%s", s->dir, rel,
+	(void)snprintf(path, pathlen, "%s/%s/%s", s->b->dir, rel,
 	    POLICY_DIR_FILE);
 	if ((rc = check_subdir(s, root, rel, path)) != 0)
 		return rc;
@@ -359,7 +358,6 @@ workers_new(struct batch *b, size_t nw)
 		return NULL;
 	for (i = 0; i < nw; i++) {
 		w[i].b = b;
-		w[i].dir = b->dir;
 		if ((w[i].buf = malloc(POLICY_MAX_BYTES + 1)) == NULL) {
 			workers_free(w, i);
 			return NULL;
