@@ -610,8 +610,20 @@ start_conf() {
 	"$LOADGEN" -p "$2" -W 120 || { tail -5 "$3" >&2; die "ours not ready on $2"; }
 }
 
+# domains_run NAME SOCKET PID OUT SEED DOMAINS: one loadgen run, its
+# tx/s and p50 appended to $work/OUT.tps and $work/OUT.p50.
+domains_run() {
+	local line
+	line=$("$LOADGEN" -q -p "$2" -P "$3" -c 16 -t 10 \
+	    -r $(( (tx + 159) / 160 )) -s "$5" -D "$6" \
+	    2>>"$work/loadgen.err" | grep '^result ')
+	echo "$1 $line" >>"$work/raw.log"
+	kv tps "$line" >>"$work/$4.tps"
+	kv p50_ms "$line" >>"$work/$4.p50"
+}
+
 run_domains() {
-	local nd=100000 s1 sb p1 pb i who line t1 tb l1 lb
+	local nd=100000 s1 sb p1 pb i who t1 tb l1 lb
 	[ -n "$tx" ] || { [ $quick = 1 ] && tx=500 || tx=20000; }
 	[ -n "$runs" ] || { [ $quick = 1 ] && runs=1 || runs=5; }
 	printf 'mode = "testing"\nexempt_networks = {}\n' > "$work/one.conf"
@@ -627,19 +639,9 @@ for i in range(int(sys.argv[1])):
 	for i in $(seq "$runs"); do
 		for who in $( [ $((i % 2)) = 1 ] && echo "1 b" || echo "b 1"); do
 			if [ "$who" = 1 ]; then
-				line=$("$LOADGEN" -q -p "$s1" -P "$p1" -c 16 -t 10 \
-				    -r $(( (tx + 159) / 160 )) -s "$i" -D "$nd" \
-				    2>>"$work/loadgen.err" | grep '^result ')
-				echo "one $line" >>"$work/raw.log"
-				kv tps "$line" >>"$work/d1.tps"
-				kv p50_ms "$line" >>"$work/d1.p50"
+				domains_run one "$s1" "$p1" d1 "$i" "$nd"
 			else
-				line=$("$LOADGEN" -q -p "$sb" -P "$pb" -c 16 -t 10 \
-				    -r $(( (tx + 159) / 160 )) -s "$i" -D "$nd" \
-				    2>>"$work/loadgen.err" | grep '^result ')
-				echo "many $line" >>"$work/raw.log"
-				kv tps "$line" >>"$work/db.tps"
-				kv p50_ms "$line" >>"$work/db.p50"
+				domains_run many "$sb" "$pb" db "$i" "$nd"
 			fi
 		done
 	done

@@ -10,24 +10,11 @@
  * it has its flag set; and feeding the same lines one by one gives the same
  * verdict.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 #include <ctype.h>
 
+#include "fuzz.h"
 #include "net/smtp_reply.h"
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #cond);				\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The same reply fed line by line, through a copy of each line. */
 static enum smtp_reply_state

@@ -25,10 +25,10 @@ require_miltertest() {
 }
 
 # wait_for COUNT PATTERN FILE: until FILE has COUNT lines matching PATTERN
-# (10 s at most).
+# (WAIT_SECONDS at most, default 10).
 wait_for() {
 	local i
-	for i in $(seq 200); do
+	for i in $(seq $(( ${WAIT_SECONDS:-10} * 20 ))); do
 		[ "$(grep -c -- "$2" "$3" 2>/dev/null)" -ge "$1" ] && return 0
 		sleep 0.05
 	done
